@@ -1,0 +1,168 @@
+"""Crash-safe files: every write goes to a temporary name, is fsynced, then renamed into place.
+
+A process killed at any instant therefore leaves either the old file or the new one, never a
+torn one. HDF5 intermediates also carry the metadata that produced them and a completion flag,
+checked on every read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import h5py
+import numpy as np
+import torch
+
+from .errors import IntegrityError, ResourceError
+
+COMPLETE = "complete"
+META = "meta"
+
+
+def fsync_dir(path: str | os.PathLike) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        if e.errno == errno.ENOSPC:
+            raise ResourceError(f"no space left on the device while writing {path}") from e
+        raise
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_torch(obj: Any, path: str | os.PathLike) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
+
+
+def load_torch(path: str | os.PathLike) -> Any:
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except FileNotFoundError:
+        raise
+    except Exception as e:  # a truncated or foreign file: say which, never pass it on
+        raise IntegrityError(f"{path} is unreadable ({type(e).__name__}: {e}); delete it to rebuild") from e
+
+
+def save_npy(array: np.ndarray, path: str | os.PathLike) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.save(f, array)
+
+
+def write_text(text: str, path: str | os.PathLike) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def set_meta(h5: h5py.File, meta: dict) -> None:
+    h5.attrs[META] = json.dumps(meta, sort_keys=True, default=str)
+
+
+def get_meta(h5: h5py.File) -> dict:
+    return json.loads(h5.attrs.get(META, "{}"))
+
+
+@contextlib.contextmanager
+def create_h5(path: str | os.PathLike, meta: dict, **h5_options) -> Iterator[h5py.File]:
+    """Write an HDF5 file atomically; it is marked complete only once the block exits cleanly."""
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w", **h5_options) as h5:
+            set_meta(h5, meta)
+            h5.attrs[COMPLETE] = False
+            yield h5
+            h5.attrs[COMPLETE] = True
+
+
+def open_h5(path: str | os.PathLike, expect: dict | None = None) -> h5py.File:
+    """Open an intermediate for reading, refusing incomplete files and metadata mismatches."""
+    try:
+        h5 = h5py.File(path, "r")
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        raise IntegrityError(f"{path} is not a readable HDF5 file ({e}); delete it to rebuild") from e
+    if not bool(h5.attrs.get(COMPLETE, False)):
+        h5.close()
+        raise IntegrityError(f"{path} was never completed; delete it to rebuild")
+    meta = get_meta(h5)
+    for key, value in (expect or {}).items():
+        if meta.get(key) != value:
+            h5.close()
+            raise IntegrityError(
+                f"{path} was produced with {key}={meta.get(key)!r}, expected {value!r}; delete it to rebuild"
+            )
+    return h5
+
+
+def remove_tree(path: str | os.PathLike) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def free_bytes(path: str | os.PathLike) -> int:
+    path = Path(path)
+    while not path.exists():
+        path = path.parent
+    return shutil.disk_usage(path).free
+
+
+def write_csv(columns: dict[str, Any], path: str | os.PathLike) -> None:
+    """Write equal-length columns as CSV (floats with full precision)."""
+    names = list(columns)
+    arrays = [np.asarray(columns[n]) for n in names]
+    lengths = {len(a) for a in arrays}
+    if len(lengths) > 1:
+        raise ValueError(f"columns of unequal length for {path}: {dict(zip(names, map(len, arrays)))}")
+
+    def fmt(v) -> str:
+        if isinstance(v, (float, np.floating)):
+            return repr(float(v))
+        return str(v.item() if isinstance(v, np.generic) else v)
+
+    lines = [",".join(names)] + [",".join(fmt(a[i]) for a in arrays) for i in range(lengths.pop() if lengths else 0)]
+    write_text("\n".join(lines) + "\n", path)
+
+
+def read_csv(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Read a CSV written by :func:`write_csv`; numeric columns come back as numbers."""
+    lines = Path(path).read_text().splitlines()
+    if not lines:
+        raise IntegrityError(f"{path} is empty")
+    names = lines[0].split(",")
+    rows = [line.split(",") for line in lines[1:] if line]
+    out = {}
+    for k, name in enumerate(names):
+        values = [r[k] for r in rows]
+        try:
+            out[name] = np.array([float(v) for v in values])
+        except ValueError:
+            out[name] = np.array(values)
+    return out

@@ -1,0 +1,10 @@
+"""The empirical neural tangent kernel of scalar-output networks.
+
+``gram(model, x1, x2=None)`` returns Θ(x1, x2) = ⟨∇θf(x1), ∇θf(x2)⟩; ``write_gram`` streams a large
+symmetric Gram matrix to chunked HDF5 tile by tile, resuming after a kill.
+"""
+
+from .engine import GramComputation, gram, resolve_device, tf32
+from .hdf5 import read_gram, write_gram
+
+__all__ = ["gram", "write_gram", "read_gram", "GramComputation", "resolve_device", "tf32"]

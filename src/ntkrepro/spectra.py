@@ -1,0 +1,127 @@
+"""Eigendecomposition of Gram matrices and the spectral metrics built on it.
+
+Eigenvectors are stored as the rows of Φ (φ_j in row j, eigenvalues in decreasing order), as in
+the paper, with a fixed sign: the entry of largest magnitude of each φ_j is positive.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import scipy.linalg
+import torch
+
+from . import io
+from .errors import ConfigError, IntegrityError, NumericalError
+from .ntk import memory
+from .ntk.engine import resolve_device
+
+log = logging.getLogger(__name__)
+
+# A Gram matrix is PSD; violations of Cauchy-Schwarz larger than this (relative) are not rounding
+PSD_TOLERANCE = {np.dtype(np.float32): 1e-3, np.dtype(np.float64): 1e-9}
+
+
+def check_gram(K: np.ndarray, source_dtype=np.float32, name: str = "Gram matrix") -> None:
+    """Cheap O(m²) checks that ``K`` can be a Gram matrix: finite, symmetric, PSD on 2x2 minors."""
+    if not np.all(np.isfinite(K)):
+        raise NumericalError(f"{name} has non-finite entries")
+    scale = float(np.abs(K).max()) or 1.0
+    asym = float(np.abs(K - K.T).max()) / scale
+    tol = PSD_TOLERANCE[np.dtype(source_dtype)]
+    if asym > tol:
+        raise NumericalError(f"{name} is not symmetric: max |K - Kᵀ| / max |K| = {asym:.2e}")
+    d = np.diag(K)
+    if d.min() < -tol * scale:
+        raise NumericalError(f"{name} is indefinite: a diagonal entry is {d.min():.3e} (max |K| = {scale:.3e})")
+    bound = np.sqrt(np.outer(np.maximum(d, 0), np.maximum(d, 0)))
+    excess = float((np.abs(K) - bound).max()) / scale
+    if excess > tol:
+        raise NumericalError(
+            f"{name} is indefinite: |K_ij| exceeds sqrt(K_ii K_jj) by {excess:.2e} of max |K| (tolerance {tol:.0e})"
+        )
+
+
+def eigendecompose(
+    K, k: int, *, device=None, dtype=np.float64, overwrite: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` eigenpairs of the symmetric matrix ``K``: (eigenvalues, decreasing; Φ, k x m).
+
+    On the CPU: LAPACK's subset routine (``scipy.linalg.eigh(subset_by_index=...)``); with
+    ``overwrite`` it works in ``K``'s own memory when ``K`` already has ``dtype``. On a GPU:
+    ``torch.linalg.eigh`` (cuSOLVER has no subset driver), then the top ``k``.
+    """
+    m = K.shape[0]
+    if not 1 <= k <= m:
+        raise ConfigError(f"cannot take {k} eigenpairs of a {m}x{m} matrix (spectrum.k must be in 1..{m})")
+    dev = resolve_device(device)
+    itemsize = np.dtype(dtype).itemsize
+    if dev.type == "cuda":
+        memory.require(3.2 * m * m * itemsize, dev, f"eigh of a {m}x{m} matrix", "set spectrum.device: cpu")
+        A = torch.as_tensor(K).to(dev, dtype=torch.float64 if itemsize == 8 else torch.float32)
+        w, v = torch.linalg.eigh(A)
+        values = w[-k:].flip(0).cpu().numpy()
+        vectors = v[:, -k:].flip(1).T.cpu().numpy()
+    else:
+        in_place = overwrite and isinstance(K, np.ndarray) and K.dtype == dtype and K.flags.c_contiguous
+        copies = 0 if in_place else 1
+        memory.require(
+            (copies * m * m + m * k + 30 * m) * itemsize, dev, f"eigh of a {m}x{m} matrix",
+            "use a machine with more memory",
+        )
+        # K is symmetric, so its C-ordered memory read as Fortran order is K itself (no LAPACK copy)
+        A = (K if in_place else np.array(K, dtype=dtype)).T
+        driver = "evr" if k < m else "evd"
+        subset = [m - k, m - 1] if k < m else None
+        values, vectors = scipy.linalg.eigh(
+            A, subset_by_index=subset, driver=driver, overwrite_a=True, check_finite=False
+        )
+        values, vectors = values[::-1], vectors[:, ::-1].T
+    return np.ascontiguousarray(values), _fix_signs(np.ascontiguousarray(vectors))
+
+
+def _fix_signs(vectors: np.ndarray) -> np.ndarray:
+    rows = np.arange(len(vectors))
+    signs = np.sign(vectors[rows, np.abs(vectors).argmax(axis=1)])
+    signs[signs == 0] = 1
+    return vectors * signs[:, None]
+
+
+def write_spectrum(values: np.ndarray, vectors: np.ndarray, path: str | Path, meta: dict) -> None:
+    with io.create_h5(path, {"kind": "spectrum", "k": len(values), "m": vectors.shape[1], **meta}) as h5:
+        h5.create_dataset("eigenvalues", data=values)
+        h5.create_dataset("eigenvectors", data=vectors, chunks=(1, vectors.shape[1]))
+
+
+def read_spectrum(path: str | Path, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues and Φ (rows) of a spectrum file, optionally only the first ``k``."""
+    with io.open_h5(path, expect={"kind": "spectrum"}) as h5:
+        meta = io.get_meta(h5)
+        if k is not None and k > meta["k"]:
+            raise ConfigError(f"{path} holds {meta['k']} eigenpairs; {k} were asked for (raise spectrum.k)")
+        n = meta["k"] if k is None else k
+        values, vectors = h5["eigenvalues"][:n], h5["eigenvectors"][:n]
+    if vectors.shape != (n, meta["m"]):
+        raise IntegrityError(f"{path}: eigenvectors have shape {vectors.shape}, expected {(n, meta['m'])}")
+    return values, vectors
+
+
+def alignment(vectors: np.ndarray, K: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """α(φ_j) = φ_jᵀ K φ_j / ‖φ_j‖² for every row φ_j of ``vectors``.
+
+    For the NTK this is ‖Σ_i φ_j(x_i) ∇θf(x_i)‖² / ‖φ_j‖², the paper's α_t; with K = Θ_0 and its
+    own eigenvectors it equals λ_j.
+    """
+    out = np.empty(len(vectors))
+    for s in range(0, len(vectors), chunk):
+        block = vectors[s : s + chunk]
+        out[s : s + chunk] = np.einsum("ij,ij->i", block @ K, block) / np.einsum("ij,ij->i", block, block)
+    return out
+
+
+def energy_concentration(vectors: np.ndarray, y: np.ndarray) -> float:
+    """‖Φ y‖₂ / ‖y‖₂: the share of the labels' norm in the span of the (orthonormal) rows of Φ."""
+    y = np.asarray(y, dtype=np.float64)
+    return float(np.linalg.norm(vectors @ y) / np.linalg.norm(y))

@@ -1,0 +1,16 @@
+# Dataset preparation: raw files in torchvision's layout -> normalized tensors.
+
+
+rule prepare_dataset:
+    output:
+        "results/data/{dataset}.pt",
+    log:
+        "logs/prepare_dataset/{dataset}.log",
+    conda:
+        "../../envs/ntkrepro.yaml"
+    params:
+        dataset=dataset_params(),
+        source=dataset_source,
+        code=code_version("data"),
+    script:
+        "../scripts/prepare_dataset.py"

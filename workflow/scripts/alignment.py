@@ -1,0 +1,16 @@
+"""α_t(φ_j) of the eigenfunctions at initialization with the Gram matrix at each epoch t."""
+
+from ntkrepro import io, ntk, spectra
+from ntkrepro.workflow import run
+
+
+def main(snakemake, log):
+    values, vectors = spectra.read_spectrum(snakemake.input.spectrum)
+    table = {"index": range(1, len(values) + 1), "eigenvalue": values}
+    for epoch, path in zip(snakemake.params.epochs, snakemake.input.kernels):
+        table[f"alpha_epoch{epoch}"] = spectra.alignment(vectors, ntk.read_gram(path))
+        log.info(f"epoch {epoch}: α range {table[f'alpha_epoch{epoch}'].min():.4g} .. {table[f'alpha_epoch{epoch}'].max():.4g}")
+    io.write_csv(table, snakemake.output[0])
+
+
+run(snakemake, main)

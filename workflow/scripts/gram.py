@@ -1,0 +1,29 @@
+"""The empirical-NTK Gram matrix of a saved model on a sample set, streamed to HDF5."""
+
+import torch
+
+from ntkrepro import models, ntk
+from ntkrepro.data import Dataset
+from ntkrepro.workflow import run
+
+
+def main(snakemake, log):
+    k = snakemake.params.kernel
+    model_file = getattr(snakemake.params, "model", None) or snakemake.input.model
+    model, _ = models.load_model(model_file)
+    x = Dataset.load(snakemake.input.dataset).inputs(snakemake.params.samples)
+    info = ntk.write_gram(
+        model,
+        x,
+        snakemake.output[0],
+        block_size=k["block_size"],
+        device=k["device"],
+        dtype=getattr(torch, k["dtype"]),
+        allow_tf32=k["allow_tf32"],
+        memory_bytes=int(k["memory_gb"] * 2**30) if k["memory_gb"] else None,
+        meta={"model_file": str(model_file), "samples": snakemake.params.samples, "model_spec": model.spec},
+    )
+    log.info(f"wrote {snakemake.output[0]}: {info['m']}x{info['m']} in {info['seconds_this_run']:.1f} s")
+
+
+run(snakemake, main)

@@ -37,8 +37,43 @@ def load_schema(path: str | Path) -> dict:
     return yaml.safe_load(Path(path).read_text())
 
 
+def coerce_text(config, schema: dict, root: dict | None = None):
+    """Convert text to the number, boolean or null the schema expects, in place.
+
+    Snakemake reads nested ``--config key={a: 1}`` values as text; a value that does not parse
+    is left alone for the schema to report.
+    """
+    root = root or schema
+    if "$ref" in schema:
+        schema = {**_resolve(root, schema["$ref"]), **{k: v for k, v in schema.items() if k != "$ref"}}
+    if isinstance(config, dict):
+        for key, sub in schema.get("properties", {}).items():
+            if key in config:
+                config[key] = coerce_text(config[key], sub, root)
+        return config
+    if isinstance(config, list) and "items" in schema:
+        return [coerce_text(v, schema["items"], root) for v in config]
+    types = schema.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    if isinstance(config, str) and "string" not in types and set(types) & {"integer", "number", "boolean", "null"}:
+        try:
+            value = yaml.safe_load(config)
+        except yaml.YAMLError:
+            return config
+        return value if not isinstance(value, str) else config
+    return config
+
+
+def _resolve(root: dict, ref: str) -> dict:
+    node = root
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part]
+    return node
+
+
 def validate(config: dict, schema: dict) -> dict:
     """Check ``config`` against ``schema``, filling in defaults (in place); raise ConfigError."""
+    coerce_text(config, schema)
     cls = _with_defaults(jsonschema.validators.validator_for(schema))
     errors = sorted(cls(schema).iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.path))))
     if errors:

@@ -161,7 +161,7 @@ def train(
             xb, yb = x_train[idx].to(device), y_train[idx].to(device)
             out = model(xb)
             loss = logistic_loss(out, yb)
-            value = float(loss)
+            value = float(loss.detach())
             if not math.isfinite(value):
                 raise TrainingDiverged(
                     f"training loss became {value} at epoch {epoch}, step {step + 1} (learning rate {lr:.3g}); "

@@ -42,6 +42,15 @@ wildcard_constraints:
     epoch=r"\d+",
 
 
+def canonical(value):
+    """Keys sorted at every level: params are compared by repr, so key order must not matter."""
+    if isinstance(value, dict):
+        return {k: canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    return value
+
+
 def code_version(*modules):
     """Digest of the library modules a rule runs, so that editing them re-runs the rule."""
     root = Path(ntkrepro.__file__).parent
@@ -61,21 +70,23 @@ def dataset_source(wildcards, input):
 
 
 def dataset_params():
-    return {k: v for k, v in config["dataset"].items() if k not in ("root", "download")}
+    return canonical({k: v for k, v in config["dataset"].items() if k not in ("root", "download")})
 
 
 def arch_params(wildcards):
-    return {
-        "arch": wildcards.arch,
-        "options": config["architectures"][wildcards.arch],
-        "input_shape": list(input_shape(config["dataset"])),
-        "scheme": config["init"]["scheme"],
-        "seed": int(wildcards.seed),
-    }
+    return canonical(
+        {
+            "arch": wildcards.arch,
+            "options": config["architectures"][wildcards.arch],
+            "input_shape": list(input_shape(config["dataset"])),
+            "scheme": config["init"]["scheme"],
+            "seed": int(wildcards.seed),
+        }
+    )
 
 
 def train_params(wildcards):
-    return {**config["train"], "seed": SEED, "checkpoints": checkpoint_epochs(wildcards)}
+    return canonical({**config["train"], "seed": SEED, "checkpoints": checkpoint_epochs(wildcards)})
 
 
 def checkpoint_epochs(wildcards):
@@ -121,11 +132,11 @@ def alignment_kernels(wildcards):
 
 
 def kernel_params():
-    return {**config["kernel"]}
+    return canonical(config["kernel"])
 
 
 def spectrum_params():
-    return {**config["spectrum"]}
+    return canonical(config["spectrum"])
 
 
 def fig7_alignment():

@@ -179,7 +179,11 @@ class GramComputation:
                     col = self.features(x2[c0:c1])
                     if len(cache) < self.cache_tiles:
                         cache[j] = col
-                yield (i, j), contract(row, col).cpu()
+                tile = contract(row, col)
+                if self.symmetric and j == i:
+                    # a GEMM's A Aᵀ is symmetric only up to rounding; the stored matrix is exactly so
+                    tile = (tile + tile.T).mul_(0.5)
+                yield (i, j), tile.cpu()
 
 
 def gram(

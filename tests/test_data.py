@@ -1,0 +1,145 @@
+"""The loaders read files written here in each dataset's real on-disk format (torchvision layout)."""
+
+import gzip
+import pickle
+import struct
+import urllib.error
+import urllib.request
+
+import numpy as np
+import pytest
+import torch
+
+from ntkrepro import data
+from ntkrepro.errors import DatasetUnavailable
+from ntkrepro.models import build_model
+
+
+def write_idx(path, array: np.ndarray, compress=False):
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}i", *array.shape)
+    payload = header + array.astype(np.uint8).tobytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if compress:
+        with gzip.open(str(path) + ".gz", "wb") as f:
+            f.write(payload)
+    else:
+        path.write_bytes(payload)
+
+
+def write_mnist_like(root, folder, n_train, n_test, compress=False, seed=0):
+    g = np.random.default_rng(seed)
+    raw = root / folder
+    images = {"train": g.integers(0, 256, (n_train, 28, 28)), "t10k": g.integers(0, 256, (n_test, 28, 28))}
+    labels = {"train": g.integers(0, 10, n_train), "t10k": g.integers(0, 10, n_test)}
+    for split in ("train", "t10k"):
+        write_idx(raw / f"{split}-images-idx3-ubyte", images[split], compress)
+        write_idx(raw / f"{split}-labels-idx1-ubyte", labels[split], compress)
+    return images, labels
+
+
+def write_cifar10(root, per_batch=20, seed=0):
+    g = np.random.default_rng(seed)
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    batches = {}
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {"data": g.integers(0, 256, (per_batch, 3072)).astype(np.uint8), "labels": g.integers(0, 10, per_batch).tolist()}
+        with open(folder / name, "wb") as f:
+            pickle.dump(batch, f, protocol=2)
+        batches[name] = batch
+    return batches
+
+
+def config(name, root, **kw):
+    return {"name": name, "root": str(root), "download": False, "n_train": None, "n_test": None, **kw}
+
+
+def test_cifar10_python_batches(tmp_path):
+    batches = write_cifar10(tmp_path)
+    ds = data.prepare(config("cifar10", tmp_path))
+    assert ds.x_train.shape == (100, 3, 32, 32) and ds.x_test.shape == (20, 3, 32, 32)
+    assert ds.y_train.tolist() == sum((batches[f"data_batch_{i}"]["labels"] for i in range(1, 6)), [])
+    # per-channel normalization with training statistics
+    assert torch.allclose(ds.x_train.mean(dim=(0, 2, 3)), torch.zeros(3), atol=1e-5)
+    assert torch.allclose(ds.x_train.std(dim=(0, 2, 3)), torch.ones(3), atol=1e-3)
+    raw = batches["data_batch_1"]["data"][0].reshape(3, 32, 32) / 255.0
+    expected = (raw - np.array(ds.mean)[:, None, None]) / np.array(ds.std)[:, None, None]
+    assert np.allclose(ds.x_train[0].numpy(), expected, atol=1e-5)
+
+
+def test_caps_keep_statistics_of_the_full_training_split(tmp_path):
+    write_cifar10(tmp_path)
+    full = data.prepare(config("cifar10", tmp_path))
+    capped = data.prepare(config("cifar10", tmp_path, n_train=30, n_test=5))
+    assert capped.n_train == 30 and capped.n_test == 5
+    assert capped.mean == full.mean and torch.equal(capped.x_train, full.x_train[:30])
+
+
+@pytest.mark.parametrize("name,folder,compress", [("mnist", "MNIST/raw", False), ("fashion-mnist", "FashionMNIST/raw", True)])
+def test_idx_datasets(tmp_path, name, folder, compress):
+    images, labels = write_mnist_like(tmp_path, folder, 50, 10, compress)
+    ds = data.prepare(config(name, tmp_path))
+    assert ds.input_shape == (1, 28, 28) == data.input_shape({"name": name})
+    assert ds.y_train.tolist() == labels["train"].tolist()
+    assert ds.y_test.tolist() == labels["t10k"].tolist()
+    x = images["train"][3] / 255.0
+    assert np.allclose(ds.x_train[3, 0].numpy(), (x - ds.mean[0]) / ds.std[0], atol=1e-5)
+
+
+def test_lenet_runs_on_fashion_mnist_shapes(tmp_path):
+    write_mnist_like(tmp_path, "FashionMNIST/raw", 8, 4)
+    ds = data.prepare(config("fashion-mnist", tmp_path))
+    model = build_model("lenet", ds.input_shape)
+    assert model(ds.x_train).shape == (8,)
+
+
+def test_missing_files_offline_name_the_files_and_the_folder(tmp_path):
+    with pytest.raises(DatasetUnavailable) as e:
+        data.prepare(config("cifar10", tmp_path / "nowhere"))
+    msg = str(e.value)
+    assert "data_batch_1" in msg and "test_batch" in msg and str(tmp_path / "nowhere" / "cifar-10-batches-py") in msg
+    assert "dataset.download: false" in msg and "dataset.root" in msg
+
+
+def test_failed_download_is_one_clear_error(tmp_path, monkeypatch):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(DatasetUnavailable) as e:
+        data.prepare({**config("mnist", tmp_path), "download": True})
+    msg = str(e.value)
+    assert "downloading them failed" in msg and "train-images-idx3-ubyte" in msg and str(tmp_path / "MNIST" / "raw") in msg
+
+
+def test_truncated_idx_file_is_reported(tmp_path):
+    write_mnist_like(tmp_path, "MNIST/raw", 5, 5)
+    path = tmp_path / "MNIST/raw/train-images-idx3-ubyte"
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(DatasetUnavailable, match="truncated"):
+        data.prepare(config("mnist", tmp_path))
+
+
+def test_mnist_5k_split_is_stratified_and_fixed():
+    a = data.prepare({"name": "mnist-5k"})
+    b = data.prepare({"name": "mnist-5k"})
+    assert a.n_train == 4000 and a.n_test == 1000
+    assert np.bincount(a.y_train.numpy()).tolist() == [400] * 10
+    assert np.bincount(a.y_test.numpy()).tolist() == [100] * 10
+    assert torch.equal(a.x_train, b.x_train) and torch.equal(a.y_test, b.y_test)
+    assert len(set(a.y_train[:20].tolist())) > 3  # shuffled, not sorted by class
+
+
+def test_synthetic_sizes_and_shape():
+    ds = data.prepare({"name": "synthetic", "n_train": 30, "n_test": 7,
+                       "synthetic": {"channels": 2, "size": 6, "classes": 4, "seed": 1}})
+    assert ds.x_train.shape == (30, 2, 6, 6) and ds.x_test.shape == (7, 2, 6, 6)
+    assert set(ds.y_train.tolist()) <= set(range(4))
+
+
+def test_dataset_file_round_trip(tmp_path):
+    ds = data.prepare({"name": "synthetic", "n_train": 5, "n_test": 3,
+                       "synthetic": {"channels": 1, "size": 4, "classes": 2, "seed": 0}})
+    ds.save(tmp_path / "d.pt")
+    back = data.Dataset.load(tmp_path / "d.pt")
+    assert torch.equal(back.inputs("all"), torch.cat([ds.x_train, ds.x_test])) and back.mean == ds.mean

@@ -1,0 +1,80 @@
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from ntkrepro.errors import ConfigError
+from ntkrepro.models import build_model, initialize, load_model, save_model
+
+
+def n_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def test_parameter_counts_match_the_authors_networks():
+    assert n_params(build_model("lenet", (3, 32, 32))) == 136_121  # the notes' count for CIFAR-10
+    assert n_params(build_model("mlp", (3, 32, 32))) == 3072 * 100 + 100 + 100 * 100 + 100 + 101
+    resnet = build_model("resnet18", (3, 32, 32))
+    assert n_params(resnet) == 11_169_345  # the notes' count for ResNet18-CIFAR with one logit
+
+
+@pytest.mark.parametrize("arch", ["mlp", "lenet", "resnet18"])
+@pytest.mark.parametrize("shape", [(3, 32, 32), (1, 28, 28)])
+def test_scalar_output_for_every_input_shape(arch, shape):
+    model = build_model(arch, shape, {"width": 4} if arch == "resnet18" else {})
+    assert model(torch.randn(5, *shape)).shape == (5,)
+
+
+def test_lecun_normal_is_truncated_with_variance_one_over_fan_in():
+    model = initialize(build_model("mlp", (1, 64, 64), {"widths": [512]}), "lecun-normal", 0)
+    w, b = model.net[1].weight.detach(), model.net[1].bias.detach()
+    sigma = math.sqrt(1 / 4096)
+    assert abs(float(w.std()) / sigma - 1) < 0.01
+    bound = 2 * sigma / 0.87962566103423978
+    assert float(w.abs().max()) <= bound and float(w.abs().max()) > 0.95 * bound
+    assert torch.all(b == 0)
+
+
+def test_initialization_is_seeded():
+    a = initialize(build_model("lenet", (1, 28, 28)), "lecun-normal", 7)
+    b = initialize(build_model("lenet", (1, 28, 28)), "lecun-normal", 7)
+    c = initialize(build_model("lenet", (1, 28, 28)), "lecun-normal", 8)
+    p = initialize(build_model("lenet", (1, 28, 28)), "pytorch", 7)
+    q = initialize(build_model("lenet", (1, 28, 28)), "pytorch", 7)
+    flat = lambda m: torch.cat([t.flatten() for t in m.state_dict().values()])  # noqa: E731
+    assert torch.equal(flat(a), flat(b)) and not torch.equal(flat(a), flat(c))
+    assert torch.equal(flat(p), flat(q)) and not torch.equal(flat(p), flat(a))
+    assert torch.any(p.classifier[0].bias != 0)  # PyTorch's default has non-zero biases
+
+
+def test_resnet_zero_init_residual_scales():
+    model = initialize(build_model("resnet18", (3, 8, 8), {"width": 4}), "lecun-normal", 0)
+    assert all(torch.all(b.bn2.weight == 0) for b in model.blocks)
+    assert torch.all(model.blocks[0].bn1.weight == 1)
+
+
+def test_gelu_is_the_tanh_approximation():
+    model = build_model("lenet", (1, 8, 8), {"activation": "gelu"})
+    acts = [m for m in model.modules() if isinstance(m, nn.GELU)]
+    assert acts and all(a.approximate == "tanh" for a in acts)
+
+
+def test_save_and_rebuild(tmp_path):
+    model = initialize(build_model("resnet18", (1, 12, 12), {"width": 2, "activation": "gelu"}), "pytorch", 3)
+    save_model(model, tmp_path / "m.pt", seed=3)
+    back, extra = load_model(tmp_path / "m.pt")
+    assert extra == {"seed": 3} and back.spec == model.spec
+    x = torch.randn(2, 1, 12, 12)
+    assert torch.equal(back.eval()(x), model.eval()(x))
+
+
+def test_unknown_names_are_config_errors():
+    with pytest.raises(ConfigError, match="architecture"):
+        build_model("vgg", (3, 32, 32))
+    with pytest.raises(ConfigError, match="activation"):
+        build_model("lenet", (3, 32, 32), {"activation": "swish"})
+    with pytest.raises(ConfigError, match="init.scheme"):
+        initialize(build_model("lenet", (3, 32, 32)), "xavier", 0)
+    with pytest.raises(ConfigError, match="at least 4x4"):
+        build_model("lenet", (1, 3, 3))

@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+import torch
+
+from ntkrepro import ntk, spectra, tasks
+from ntkrepro.errors import ConfigError, NumericalError
+from ntkrepro.models import build_model, initialize
+
+
+@pytest.fixture(scope="module")
+def lenet_gram():
+    g = torch.Generator().manual_seed(0)
+    model = initialize(build_model("lenet", (1, 12, 12)), "lecun-normal", 3)
+    return ntk.gram(model, torch.randn(120, 1, 12, 12, generator=g), dtype=torch.float64).numpy()
+
+
+def test_eigenvectors_are_orthonormal_rows_in_decreasing_order(lenet_gram):
+    values, vectors = spectra.eigendecompose(lenet_gram, 30)
+    assert vectors.shape == (30, 120)
+    assert np.allclose(vectors @ vectors.T, np.eye(30), atol=1e-10)
+    assert np.all(np.diff(values) <= 0)
+    assert np.allclose(vectors @ lenet_gram, values[:, None] * vectors, atol=1e-8 * values[0])
+
+
+def test_top_k_agrees_with_full_decomposition(lenet_gram):
+    full = np.linalg.eigvalsh(lenet_gram)[::-1]
+    values, _ = spectra.eigendecompose(lenet_gram, 15)
+    assert np.allclose(values, full[:15], rtol=1e-10)
+    all_values, _ = spectra.eigendecompose(lenet_gram, 120)
+    assert np.allclose(all_values, full, rtol=1e-8, atol=1e-10 * full[0])
+
+
+def test_sign_convention_is_fixed(lenet_gram):
+    _, vectors = spectra.eigendecompose(lenet_gram, 10)
+    rows = np.arange(10)
+    assert np.all(vectors[rows, np.abs(vectors).argmax(axis=1)] > 0)
+
+
+def test_alignment_at_initialization_equals_eigenvalues(lenet_gram):
+    values, vectors = spectra.eigendecompose(lenet_gram, 25)
+    assert np.allclose(spectra.alignment(vectors, lenet_gram), values, rtol=1e-9)
+    # and α(φ) = ‖Σ_i φ(x_i) ∇f(x_i)‖² / ‖φ‖² is scale free
+    assert np.allclose(spectra.alignment(3 * vectors, lenet_gram), values, rtol=1e-9)
+
+
+def test_energy_concentration():
+    basis = np.eye(4)[:2]
+    assert spectra.energy_concentration(basis, np.array([1.0, 1.0, 0.0, 0.0])) == pytest.approx(1.0)
+    assert spectra.energy_concentration(basis, np.array([1.0, 1.0, 1.0, 1.0])) == pytest.approx(np.sqrt(0.5))
+
+
+def test_eigenfunction_labels_are_plus_minus_one(lenet_gram):
+    _, vectors = spectra.eigendecompose(lenet_gram, 5)
+    task = tasks.eigenfunction_task(vectors[4], n_train=100)
+    y = torch.cat([task["y_train"], task["y_test"]])
+    assert len(task["y_train"]) == 100 and len(task["y_test"]) == 20
+    assert set(y.tolist()) <= {-1, 1}
+    assert torch.equal(y, torch.from_numpy(np.where(vectors[4] >= 0, 1, -1).astype(np.int8)))
+
+
+def test_spectrum_file_round_trip(tmp_path, lenet_gram):
+    values, vectors = spectra.eigendecompose(lenet_gram, 8)
+    spectra.write_spectrum(values, vectors, tmp_path / "s.h5", {"source": "test"})
+    v, phi = spectra.read_spectrum(tmp_path / "s.h5", k=3)
+    assert np.array_equal(v, values[:3]) and np.array_equal(phi, vectors[:3])
+    with pytest.raises(ConfigError, match="holds 8 eigenpairs"):
+        spectra.read_spectrum(tmp_path / "s.h5", k=9)
+
+
+def test_too_many_eigenpairs_is_a_clear_error(lenet_gram):
+    with pytest.raises(ConfigError, match="spectrum.k"):
+        spectra.eigendecompose(lenet_gram, 121)
+
+
+def test_gram_checks_reject_broken_matrices(lenet_gram):
+    spectra.check_gram(lenet_gram, source_dtype=np.float64)
+    bad = lenet_gram.copy()
+    bad[0, 1] += 1e-2 * np.abs(bad).max()
+    with pytest.raises(NumericalError, match="not symmetric"):
+        spectra.check_gram(bad)
+    indefinite = lenet_gram.copy()
+    indefinite[0, 1] = indefinite[1, 0] = 2 * np.sqrt(indefinite[0, 0] * indefinite[1, 1])
+    with pytest.raises(NumericalError, match="indefinite"):
+        spectra.check_gram(indefinite)
+    nan = lenet_gram.copy()
+    nan[3, 3] = np.nan
+    with pytest.raises(NumericalError, match="non-finite"):
+        spectra.check_gram(nan)

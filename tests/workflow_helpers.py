@@ -1,0 +1,39 @@
+"""Run the Snakemake workflow in a scratch copy of the repository, as a user would."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW_FILES = ["Snakefile", "workflow", "config", "envs", ".test", "profiles"]
+
+
+def copy_workflow(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in WORKFLOW_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, dirs_exist_ok=True)
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
+    """The rules a dry run would execute, with their job counts (empty: nothing to do)."""
+    proc = snakemake(workdir, *args, "-n", "--quiet", "rules")
+    out = proc.stdout + proc.stderr
+    table = re.search(r"job\s+count\n[-\s]+\n(.*?)\ntotal\s+\d+", out, re.S)
+    if not table:
+        return {}
+    return {line.split()[0]: int(line.split()[1]) for line in table.group(1).splitlines() if line.strip()}

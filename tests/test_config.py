@@ -43,7 +43,7 @@ def base():
         (lambda c: c["fig7"].update(target=1001), "'fig7.target': eigenfunction 1001 is beyond spectrum.k (1000)"),
         (lambda c: c["spectrum"].update(k=6000), "'spectrum.k': 6000 eigenpairs asked for, but the Gram matrix has only 5000"),
         (lambda c: c["train"].update(batch_size=5000), "'train.batch_size': 5000 exceeds the 4000 training samples"),
-        (lambda c: c["dataset"].update(name="synthetic"), "needs dataset.n_train and dataset.n_test"),
+        (lambda c: c["dataset"].update(name="synthetic", n_test=None), "needs dataset.n_train and dataset.n_test"),
         (lambda c: c["architectures"]["lenet"].update(activation="tanh"), "'architectures.lenet.activation'"),
     ],
 )

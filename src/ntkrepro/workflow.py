@@ -9,6 +9,7 @@ import traceback
 from typing import Callable
 
 import torch
+from threadpoolctl import threadpool_limits
 
 from .errors import NtkReproError
 from .ntk.engine import resolve_device
@@ -17,27 +18,37 @@ from .ntk.engine import resolve_device
 def run(snakemake, main: Callable[[object, logging.Logger], None]) -> None:
     """Run ``main(snakemake, log)`` as a rule's script.
 
-    Log lines go to the rule's log file (and stderr). An :class:`NtkReproError` ends the job with
-    its message alone; any other exception is logged with its traceback and re-raised.
+    Numerical work uses ``params.compute["threads"]`` threads (torch and BLAS) whatever the
+    scheduler granted, so results do not depend on ``--cores``. Log lines go to the rule's log
+    file and to stderr. An :class:`NtkReproError` ends the job with its one-line message; any
+    other exception is logged with its traceback and re-raised.
     """
     log = logging.getLogger("ntkrepro")
     log.setLevel(logging.INFO)
+    log.handlers.clear()
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(fmt)
+    log.addHandler(stream)
+    logfile = None
     if snakemake.log:
-        handlers.append(logging.FileHandler(snakemake.log[0], mode="w"))
-    for h in handlers:
-        h.setFormatter(fmt)
-        log.addHandler(h)
-    torch.set_num_threads(max(1, int(snakemake.threads)))
+        logfile = logging.FileHandler(snakemake.log[0], mode="w")
+        logfile.setFormatter(fmt)
+        log.addHandler(logfile)
+    compute = getattr(snakemake.params, "compute", None) or {}
+    threads = int(compute.get("threads", snakemake.threads))
+    torch.set_num_threads(threads)
     rule = getattr(snakemake, "rule", "script")
     try:
-        main(snakemake, log)
+        with threadpool_limits(limits=threads):
+            main(snakemake, log)
     except NtkReproError as e:
         log.error(f"{rule}: {e}")
         sys.exit(1)
     except BaseException:
-        log.error(traceback.format_exc())
+        if logfile is not None:
+            logfile.stream.write(traceback.format_exc())
+            logfile.flush()
         raise
 
 

@@ -30,6 +30,9 @@ EPOCHS = config["train"]["epochs"]
 FIG7 = config["fig7"]
 
 FIGURES = ["figures/fig7.pdf", "figures/fig7.csv"]
+# Numerical jobs always compute with this many threads (results do not depend on --cores);
+# Snakemake schedules them as using min(THREADS, --cores) cores.
+THREADS = config["compute"]["threads"]
 
 
 wildcard_constraints:
@@ -129,6 +132,10 @@ def alignment_kernels(wildcards):
         kernel_file(wildcards.dataset, "all", wildcards.arch, wildcards.seed, wildcards.task, wildcards.kind, e)
         for e in alignment_epochs(wildcards)
     ]
+
+
+def compute_params():
+    return canonical(config["compute"])
 
 
 def kernel_params():

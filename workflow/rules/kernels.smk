@@ -11,11 +11,12 @@ rule gram_init:
         "logs/gram/{dataset}/{samples}/{arch}-seed{seed}/init.log",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: workflow.cores
+    threads: THREADS
     resources:
         gpu=1,
     params:
         kernel=kernel_params(),
+        compute=compute_params(),
         samples="{samples}",
         code=code_version("ntk"),
     script:
@@ -32,11 +33,12 @@ rule gram_checkpoint:
         "logs/gram/{dataset}/{samples}/{arch}-seed{seed}/{task}/{kind}/epoch{epoch}.log",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: workflow.cores
+    threads: THREADS
     resources:
         gpu=1,
     params:
         kernel=kernel_params(),
+        compute=compute_params(),
         samples="{samples}",
         model=checkpoint_file,
         code=code_version("ntk"),

@@ -11,9 +11,10 @@ rule alignment:
         "logs/alignment/{dataset}/{arch}-seed{seed}/{task}/{kind}.log",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: workflow.cores
+    threads: THREADS
     params:
         epochs=alignment_epochs,
+        compute=compute_params(),
         code=code_version("spectra"),
     script:
         "../scripts/alignment.py"

@@ -30,12 +30,12 @@ rule train:
         "logs/train/{dataset}/{arch}-seed{seed}/{task}/{kind}.log",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: workflow.cores
+    threads: THREADS
     resources:
         gpu=1,
     params:
         train=train_params,
-        device=config["kernel"]["device"],
+        compute=compute_params(),
         resume=resume_dir,
         code=code_version("train", "models"),
     script:

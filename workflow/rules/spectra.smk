@@ -10,11 +10,12 @@ rule eigendecompose:
         "logs/eigendecompose/{kernel}.log",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: workflow.cores
+    threads: THREADS
     resources:
         gpu=1,
     params:
         spectrum=spectrum_params(),
+        compute=compute_params(),
         code=code_version("spectra"),
     script:
         "../scripts/eigendecompose.py"

@@ -17,7 +17,7 @@ def main(snakemake, log):
         x,
         snakemake.output[0],
         block_size=k["block_size"],
-        device=k["device"],
+        device=snakemake.params.compute["device"],
         dtype=getattr(torch, k["dtype"]),
         allow_tf32=k["allow_tf32"],
         memory_bytes=int(k["memory_gb"] * 2**30) if k["memory_gb"] else None,

@@ -28,7 +28,7 @@ def main(snakemake, log):
         settings,
         checkpoint_paths={e: out / f"epoch{e}.pt" for e in settings.checkpoints},
         resume_dir=Path(snakemake.params.resume),
-        device=device(snakemake.params.device),
+        device=device(snakemake.params.compute["device"]),
     )
     io.write_csv({k: [h[k] for h in history] for k in history[0]}, snakemake.output.metrics)
     io.write_csv({k: [s[k] for s in steps] for k in steps[0]}, snakemake.output.steps)

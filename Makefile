@@ -26,7 +26,7 @@ lint: install
 	$(BIN)/snakefmt --check Snakefile workflow/
 
 rulegraph: install
-	$(BIN)/snakemake --rulegraph figures/fig7.pdf | dot -Tsvg > docs/rulegraph.svg
+	$(BIN)/snakemake --rulegraph dot | dot -Tsvg > docs/rulegraph.svg
 
 clean:
 	rm -rf results logs figures/*.pdf figures/*.csv .snakemake

@@ -114,3 +114,20 @@ def randomize_batchnorm(model: nn.Module, g: torch.Generator) -> nn.Module:
                 m.weight.copy_(torch.randn(m.num_features, generator=g))
                 m.bias.copy_(torch.randn(m.num_features, generator=g))
     return model
+
+
+class ConvZoo(nn.Module):
+    """Convolutions of every per-sample-gradient method: strides, dilations, non-square kernels."""
+
+    def __init__(self):
+        super().__init__()
+        self.few = nn.Conv2d(3, 8, (3, 2), stride=(1, 2), padding=(1, 0), dilation=(2, 1))  # grouped
+        self.wide = nn.Conv2d(8, 72, 3, stride=1, padding=2, dilation=2)  # many channels, >= 64 positions
+        self.small = nn.Conv2d(72, 12, (2, 3), stride=2, padding=1, bias=False)  # many channels, < 64 positions
+        self.head = nn.Linear(12 * 3 * 3, 1)
+
+    def forward(self, x):
+        x = torch.tanh(self.few(x))  # (8, 16, 8) from (3, 18, 16)
+        x = torch.tanh(self.wide(x))  # (72, 16, 8)
+        x = torch.tanh(self.small(x))  # (12, 9, 4)
+        return self.head(x[:, :, :3, :3].flatten(1)).squeeze(-1)

@@ -3,6 +3,7 @@ import pytest
 import torch
 from conftest import (
     BatchNormNet,
+    ConvZoo,
     InplaceNet,
     RawParameterNet,
     SequenceNet,
@@ -22,6 +23,9 @@ def inputs(g, n, shape=(3, 8, 8)):
     return torch.randn(n, *shape, generator=g)
 
 
+SHAPES = {"conv-zoo": (3, 18, 16)}
+
+
 NETWORKS = {
     "small-cnn": lambda g: SmallCNN(),
     "batchnorm-eval": lambda g: randomize_batchnorm(BatchNormNet(), g),
@@ -31,6 +35,7 @@ NETWORKS = {
         initialize(build_model("resnet18", (3, 8, 8), {"width": 4, "zero_init_residual": False}), "pytorch", 0), g
     ),
     "sequence": lambda g: SequenceNet(),
+    "conv-zoo": lambda g: ConvZoo(),
     "fallback": lambda g: RawParameterNet(),
     "inplace": lambda g: InplaceNet(),
 }
@@ -41,7 +46,7 @@ NETWORKS = {
 def test_symmetric_gram_matches_float64_reference(name, dtype, tol, rng):
     torch.manual_seed(0)
     model = NETWORKS[name](rng)
-    x = inputs(rng, 23)
+    x = inputs(rng, 23, SHAPES.get(name, (3, 8, 8)))
     K = ntk.gram(model, x, dtype=dtype, block_size=8)
     assert K.dtype == dtype and K.shape == (23, 23)
     assert relative_error(K, reference_gram(model, x)) < tol
@@ -56,6 +61,14 @@ def test_rectangular_block_matches_reference(name, rng):
     K = ntk.gram(model, x1, x2, dtype=torch.float64, block_size=5)
     assert K.shape == (17, 11)
     assert relative_error(K, reference_gram(model, x1, x2)) < 1e-10
+
+
+def test_every_per_sample_convolution_method_is_exercised():
+    from ntkrepro.ntk.features import Conv2dRule
+
+    zoo = ConvZoo()
+    chosen = {Conv2dRule.method(m, d) for m, d in [(zoo.few, 128), (zoo.wide, 128), (zoo.small, 36)]}
+    assert chosen == {"grouped", "shifts", "unfold"}
 
 
 def test_paths_chosen_per_network(rng):

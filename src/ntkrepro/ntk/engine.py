@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 
 # Samples per forward/backward pass when extracting features (bounds activation memory)
 FORWARD_CHUNK = 256
-# Largest tile edge: a 4096² float32 tile is 64 MiB, past the point where GEMMs run at full rate
-MAX_TILE = 4096
+# Largest tile edge per device. Smaller tiles skip more of the lower triangle; on the 2-core CPU
+# of benchmarks/README.md 1024 was fastest at m = 10,000. The GPU value is a guess, not measured.
+MAX_TILE = {"cpu": 1024, "cuda": 8192}
 TILE_MULTIPLE = 256
 
 
@@ -98,12 +99,12 @@ class Tiling:
         ]
 
 
-def choose_tile(m: int, bytes_per_sample: int, budget: int, requested: int | None) -> int:
+def choose_tile(m: int, bytes_per_sample: int, budget: int, requested: int | None, device: torch.device) -> int:
     if requested:
         return min(requested, m)
     # room for a row tile, a column tile and the Gram tile itself
     size = int(budget // (2 * bytes_per_sample + 1))
-    size = min(size, MAX_TILE)
+    size = min(size, MAX_TILE.get(device.type, MAX_TILE["cuda"]))
     if size >= m:
         return m
     if size < 1:
@@ -138,8 +139,8 @@ class GramComputation:
         per_sample = self.extractor(probe).nbytes / len(probe)
         self.budget = memory_bytes or memory.default_budget(self.device)
         m2 = len(x1) if self.symmetric else len(x2)
-        self.tiling = Tiling(len(x1), m2, choose_tile(max(len(x1), m2), int(per_sample), self.budget, block_size),
-                             self.symmetric)
+        tile = choose_tile(max(len(x1), m2), int(per_sample), self.budget, block_size, self.device)
+        self.tiling = Tiling(len(x1), m2, tile, self.symmetric)
         self.bytes_per_sample = per_sample
         # column tiles kept in memory beyond the current row tile and column tile
         tile_bytes = per_sample * self.tiling.size
@@ -155,8 +156,16 @@ class GramComputation:
         )
 
     def features(self, x: torch.Tensor) -> Features:
-        parts = [self.extractor(x[s : s + FORWARD_CHUNK].to(self.device, self.dtype)) for s in range(0, len(x), FORWARD_CHUNK)]
-        return Features.cat(parts) if len(parts) > 1 else parts[0]
+        """Features of ``x``, extracted FORWARD_CHUNK samples at a time into one buffer."""
+        first = self.extractor(x[:FORWARD_CHUNK].to(self.device, self.dtype))
+        if len(x) <= FORWARD_CHUNK:
+            return first
+        out = first.empty(len(x))
+        out.rows(0, len(first)).copy_(first)
+        for s in range(FORWARD_CHUNK, len(x), FORWARD_CHUNK):
+            chunk = x[s : s + FORWARD_CHUNK].to(self.device, self.dtype)
+            self.extractor(chunk, out=out.rows(s, s + len(chunk)))
+        return out
 
     def tiles(self, skip: set[tuple[int, int]] = frozenset()) -> Iterator[tuple[tuple[int, int], torch.Tensor]]:
         """Yield ((i, j), tile) for every tile not in ``skip``; tiles come back on the CPU."""

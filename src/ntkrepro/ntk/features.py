@@ -41,17 +41,29 @@ class Features:
 
     @property
     def nbytes(self) -> int:
-        tensors = ([self.dense] if self.dense is not None else []) + [t for pair in self.factored for t in pair]
-        return sum(t.numel() * t.element_size() for t in tensors)
+        return sum(t.numel() * t.element_size() for t in self._tensors())
 
-    @staticmethod
-    def cat(parts: list["Features"]) -> "Features":
-        dense = torch.cat([p.dense for p in parts]) if parts[0].dense is not None else None
-        factored = [
-            (torch.cat([p.factored[i][0] for p in parts]), torch.cat([p.factored[i][1] for p in parts]))
-            for i in range(len(parts[0].factored))
-        ]
-        return Features(dense, factored)
+    def _tensors(self) -> list[torch.Tensor]:
+        return ([self.dense] if self.dense is not None else []) + [t for pair in self.factored for t in pair]
+
+    def empty(self, n: int) -> "Features":
+        """Uninitialized features of ``n`` samples with this batch's layout."""
+        def new(t):
+            return t.new_empty((n, *t.shape[1:]))
+
+        return Features(None if self.dense is None else new(self.dense), [(new(a), new(g)) for a, g in self.factored])
+
+    def rows(self, start: int, stop: int) -> "Features":
+        """A view of samples ``start:stop``."""
+        return Features(
+            None if self.dense is None else self.dense[start:stop],
+            [(a[start:stop], g[start:stop]) for a, g in self.factored],
+        )
+
+    def copy_(self, other: "Features") -> "Features":
+        for dst, src in zip(self._tensors(), other._tensors()):
+            dst.copy_(src)
+        return self
 
 
 def contract(f1: Features, f2: Features) -> torch.Tensor:
@@ -92,7 +104,8 @@ class LayerRule:
         """(D, k, c) of the structured form: positions, input-factor and output-factor widths."""
         raise NotImplementedError
 
-    def dense(self, m, a, g) -> torch.Tensor:
+    def dense(self, m, a, g, out: torch.Tensor) -> None:
+        """Write the per-sample gradients of ``m``'s trainable parameters into ``out`` (b, n)."""
         raise NotImplementedError
 
     def factored(self, m, a, g) -> tuple[torch.Tensor, torch.Tensor]:
@@ -103,8 +116,12 @@ def _trainable(m: nn.Module) -> list[nn.Parameter]:
     return [p for p in m.parameters(recurse=False) if p.requires_grad]
 
 
+def _has_bias(m: nn.Module) -> bool:
+    return m.bias is not None and m.bias.requires_grad
+
+
 def _with_bias_column(a: torch.Tensor, m: nn.Module) -> torch.Tensor:
-    if m.bias is None or not m.bias.requires_grad:
+    if not _has_bias(m):
         return a
     return torch.cat([a, a.new_ones(*a.shape[:-1], 1)], dim=-1)
 
@@ -120,14 +137,14 @@ class LinearRule(LayerRule):
 
     def positions_and_sizes(self, m, a, g):
         a, g = self._flat(a, g)
-        return a.shape[1], a.shape[2] + (m.bias is not None and m.bias.requires_grad), g.shape[2]
+        return a.shape[1], a.shape[2] + _has_bias(m), g.shape[2]
 
-    def dense(self, m, a, g):
+    def dense(self, m, a, g, out):
         a, g = self._flat(a, g)
-        parts = [torch.einsum("bdo,bdi->boi", g, a).reshape(len(a), -1)]
-        if m.bias is not None and m.bias.requires_grad:
-            parts.append(g.sum(1))
-        return torch.cat(parts, dim=1)
+        n_w = m.weight.numel()
+        out[:, :n_w].unflatten(1, m.weight.shape).copy_(torch.einsum("bdo,bdi->boi", g, a))
+        if _has_bias(m):
+            out[:, n_w:].copy_(g.sum(1))
 
     def factored(self, m, a, g):
         a, g = self._flat(a, g)
@@ -135,28 +152,59 @@ class LinearRule(LayerRule):
 
 
 class Conv2dRule(LayerRule):
+    """Per-sample convolution weight gradients dW_n[o, i, p, q] = Σ_y g_n[o, y] a_n[i, y + (p, q)].
+
+    Three equivalent ways to compute them, chosen by shape (a fixed rule, so that results are
+    reproducible): one grouped convolution (few channels), one batched matrix product per kernel
+    offset (larger maps), or unfold + batched matrix product (small maps, many channels).
+    """
+
     structured_ok = True
 
     def supported(self, m):
         return m.weight.requires_grad and m.groups == 1 and m.padding_mode == "zeros" and not isinstance(m.padding, str)
 
-    def _unfold(self, m, a):
-        return F.unfold(a, m.kernel_size, dilation=m.dilation, padding=m.padding, stride=m.stride)
-
     def positions_and_sizes(self, m, a, g):
-        k = m.in_channels * m.kernel_size[0] * m.kernel_size[1] + (m.bias is not None and m.bias.requires_grad)
+        k = m.in_channels * m.kernel_size[0] * m.kernel_size[1] + _has_bias(m)
         return g.shape[2] * g.shape[3], k, m.out_channels
 
-    def dense(self, m, a, g):
-        u = self._unfold(m, a)  # (b, C_in k², D)
-        g = g.reshape(g.shape[0], g.shape[1], -1)  # (b, C_out, D)
-        parts = [torch.bmm(g, u.transpose(1, 2)).reshape(len(a), -1)]
-        if m.bias is not None and m.bias.requires_grad:
-            parts.append(g.sum(2))
-        return torch.cat(parts, dim=1)
+    @staticmethod
+    def method(m: nn.Conv2d, positions: int) -> str:
+        if m.in_channels * m.out_channels <= 512:
+            return "grouped"
+        return "shifts" if positions >= 64 else "unfold"
+
+    def dense(self, m, a, g, out):
+        b = len(a)
+        n_w = m.weight.numel()
+        weights = out[:, :n_w].unflatten(1, m.weight.shape)  # (b, C_out, C_in, kh, kw)
+        method = self.method(m, g.shape[2] * g.shape[3])
+        if method == "grouped":
+            # each sample's input channels (as a batch) correlated with its output gradients (as
+            # kernels); stride and dilation swap roles
+            kernels = g.reshape(b * m.out_channels, 1, *g.shape[2:])
+            w = F.conv2d(a.transpose(0, 1), kernels, padding=m.padding, stride=m.dilation, dilation=m.stride, groups=b)
+            kh, kw = m.kernel_size
+            w = w[:, :, :kh, :kw].reshape(m.in_channels, b, m.out_channels, kh, kw)
+            weights.copy_(w.permute(1, 2, 0, 3, 4))
+        elif method == "shifts":
+            ph, pw = m.padding
+            padded = F.pad(a, (pw, pw, ph, ph))
+            gf = g.reshape(b, m.out_channels, -1)
+            (sh, sw), (dh, dw) = m.stride, m.dilation
+            ho, wo = g.shape[2:]
+            for p in range(m.kernel_size[0]):
+                for q in range(m.kernel_size[1]):
+                    window = padded[:, :, p * dh : p * dh + sh * (ho - 1) + 1 : sh, q * dw : q * dw + sw * (wo - 1) + 1 : sw]
+                    weights[:, :, :, p, q].copy_(torch.bmm(gf, window.reshape(b, m.in_channels, -1).transpose(1, 2)))
+        else:
+            u = F.unfold(a, m.kernel_size, dilation=m.dilation, padding=m.padding, stride=m.stride)
+            weights.flatten(2).copy_(torch.bmm(g.reshape(b, m.out_channels, -1), u.transpose(1, 2)))
+        if _has_bias(m):
+            out[:, n_w:].copy_(g.sum(dim=(2, 3)))
 
     def factored(self, m, a, g):
-        u = self._unfold(m, a).transpose(1, 2)  # (b, D, C_in k²)
+        u = F.unfold(a, m.kernel_size, dilation=m.dilation, padding=m.padding, stride=m.stride).transpose(1, 2)
         return _with_bias_column(u, m), g.reshape(g.shape[0], g.shape[1], -1).transpose(1, 2)
 
 
@@ -166,16 +214,15 @@ class BatchNormRule(LayerRule):
     def supported(self, m):
         return m.affine and m.running_mean is not None
 
-    def dense(self, m, a, g):
+    def dense(self, m, a, g, out):
         shape = (1, -1) + (1,) * (a.dim() - 2)
         xhat = (a - m.running_mean.reshape(shape)) * torch.rsqrt(m.running_var.reshape(shape) + m.eps)
         dims = tuple(range(2, a.dim()))
-        parts = []
-        if m.weight.requires_grad:
-            parts.append((g * xhat).sum(dims) if dims else g * xhat)
-        if m.bias.requires_grad:
-            parts.append(g.sum(dims) if dims else g)
-        return torch.cat(parts, dim=1)
+        col = 0
+        for param, value in ((m.weight, g * xhat), (m.bias, g)):
+            if param.requires_grad:
+                out[:, col : col + m.num_features].copy_(value.sum(dims) if dims else value)
+                col += m.num_features
 
 
 RULES: dict[type, LayerRule] = {
@@ -193,6 +240,10 @@ class Unsupported(Exception):
 def rule_for(m: nn.Module) -> LayerRule | None:
     rule = RULES.get(type(m))
     return rule if rule is not None and rule.supported(m) else None
+
+
+def _n_trainable(m: nn.Module) -> int:
+    return sum(p.numel() for p in _trainable(m))
 
 
 class HookFeatures:
@@ -233,33 +284,40 @@ class HookFeatures:
         return [(records[m][0], gr.detach()) for m, gr in zip(self.layers, grads)]
 
     def _decide(self, captured):
-        self.structured = {}
-        self.costs = {}
+        self.structured, self.costs = {}, {}
         for m, (a, g) in zip(self.layers, captured):
             rule = rule_for(m)
-            n_params = sum(p.numel() for p in _trainable(m))
-            materialized = 2.0 * n_params
+            materialized = 2.0 * _n_trainable(m)
             structured = float("inf")
             if rule.structured_ok:
                 d, k, c = rule.positions_and_sizes(m, a, g)
                 structured = 2.0 * d * d * (k + c) + ELEMENTWISE_COST * d * d
             self.structured[m] = structured < materialized
             self.costs[m] = min(structured, materialized)
+        self.dense_width = sum(_n_trainable(m) for m in self.layers if not self.structured[m])
 
-    def __call__(self, x: torch.Tensor) -> Features:
+    def __call__(self, x: torch.Tensor, out: Features | None = None) -> Features:
+        """Features of the batch ``x``, written into ``out`` when given."""
         with torch.enable_grad():
             captured = self._capture(x)
         if self.structured is None:
             self._decide(captured)
-        dense, factored = [], []
         with torch.no_grad():
+            factored = [rule_for(m).factored(m, a, g) for m, (a, g) in zip(self.layers, captured) if self.structured[m]]
+            if out is None:
+                dense = x.new_empty(len(x), self.dense_width) if self.dense_width else None
+                out = Features(dense, factored)
+            else:
+                for (a_out, g_out), (a, g) in zip(out.factored, factored):
+                    a_out.copy_(a)
+                    g_out.copy_(g)
+            col = 0
             for m, (a, g) in zip(self.layers, captured):
-                rule = rule_for(m)
-                if self.structured[m]:
-                    factored.append(rule.factored(m, a, g))
-                else:
-                    dense.append(rule.dense(m, a, g))
-        return Features(torch.cat(dense, dim=1) if dense else None, factored)
+                if not self.structured[m]:
+                    n = _n_trainable(m)
+                    rule_for(m).dense(m, a, g, out.dense[:, col : col + n])
+                    col += n
+        return out
 
     def describe(self) -> str:
         if self.structured is None:
@@ -291,9 +349,16 @@ class FuncFeatures:
 
         self._per_sample = vmap(grad(f), in_dims=(None, 0))
 
-    def __call__(self, x: torch.Tensor) -> Features:
+    def __call__(self, x: torch.Tensor, out: Features | None = None) -> Features:
         g = self._per_sample(self.params, x)
-        return Features(torch.cat([g[n].reshape(len(x), -1) for n in self.names], dim=1))
+        if out is None:
+            out = Features(x.new_empty(len(x), sum(p.numel() for p in self.params.values())))
+        col = 0
+        for n in self.names:
+            k = g[n][0].numel()
+            out.dense[:, col : col + k].copy_(g[n].reshape(len(x), -1))
+            col += k
+        return out
 
     def describe(self) -> str:
         return self.name

@@ -1,0 +1,88 @@
+"""Linearized networks, trained with the same loop as the networks themselves.
+
+    f_lin(x; θ) = f(x; θc) + ∇θf(x; θc)·(θ − θc)     (offset=True: the linearization at θc)
+    f_lin(x; θ) =            ∇θf(x; θc)·(θ − θc)     (offset=False: the "unbiased" one)
+
+θc is the center (θ0, or a later checkpoint θ*). The Jacobian is never materialized: the forward
+pass is one Jacobian-vector product (torch.func.jvp, which also yields f(x; θc)), and the gradient
+with respect to θ is one vector-Jacobian product at θc. The network runs in eval mode (BatchNorm
+with running statistics), so the model is linear in θ and samples stay independent.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+from torch.func import functional_call, jvp, vjp
+
+
+class _LinearTerm(torch.autograd.Function):
+    """(f(x; θc), ∇θf(x; θc)·δ) with the backward of the second term only (the first is constant)."""
+
+    @staticmethod
+    def forward(ctx, model, names, center, x, *delta):
+        params = dict(zip(names, center))
+        tangents = dict(zip(names, delta))
+
+        def f(p):
+            return functional_call(model, p, (x,))
+
+        with torch.no_grad():
+            primal, tangent = jvp(f, (params,), (tangents,))
+        ctx.model, ctx.names, ctx.center = model, names, center
+        ctx.save_for_backward(x)
+        ctx.mark_non_differentiable(primal)
+        return primal, tangent
+
+    @staticmethod
+    def backward(ctx, _grad_primal, grad_tangent):
+        (x,) = ctx.saved_tensors
+        params = dict(zip(ctx.names, ctx.center))
+        with torch.enable_grad():
+            _, pullback = vjp(lambda p: functional_call(ctx.model, p, (x,)), params)
+            (grads,) = pullback(grad_tangent)
+        return (None, None, None, None, *(grads[n] for n in ctx.names))
+
+
+class Linearized(nn.Module):
+    """The first-order Taylor model of ``model`` around its current parameters θc.
+
+    Its trainable parameters are θ (a copy of θc to start with); ``state_dict`` holds θ under the
+    network's own parameter names, so a checkpoint of a linearized model loads into the network
+    architecture (``models.load_model``) and gives the parameters θ it reached.
+    """
+
+    def __init__(self, model: nn.Module, *, offset: bool = True):
+        super().__init__()
+        self.net = copy.deepcopy(model).eval()
+        for p in self.net.parameters():
+            p.requires_grad_(False)
+        self.names = [n for n, _ in self.net.named_parameters()]
+        self.center = [p.detach().clone() for p in self.net.parameters()]
+        self.offset = offset
+        self.theta = nn.ParameterList([nn.Parameter(c.clone()) for c in self.center])
+        self.spec = getattr(model, "spec", None)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.net.eval()  # the linearization is taken with BatchNorm in eval mode, always
+        return self
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        delta = [t - c for t, c in zip(self.theta, self.center)]
+        primal, tangent = _LinearTerm.apply(self.net, self.names, self.center, x, *delta)
+        return primal + tangent if self.offset else tangent
+
+    def network_state(self) -> dict:
+        """The network's state dict with the parameters θ (buffers from the center)."""
+        state = self.net.state_dict()
+        for name, t in zip(self.names, self.theta):
+            state[name] = t.detach().clone()
+        return state
+
+    def _apply(self, fn, recurse=True):
+        super()._apply(fn, recurse)
+        self.center = [fn(c) for c in self.center]  # not parameters, so moved here (.to, .double)
+        return self

@@ -1,0 +1,104 @@
+import pytest
+import torch
+import torch.nn.functional as F
+from conftest import BatchNormNet, randomize_batchnorm, reference_gram
+
+from ntkrepro import train
+from ntkrepro.linearize import Linearized
+from ntkrepro.models import build_model, initialize, load_model, save_model
+
+
+def lenet():
+    return initialize(build_model("lenet", (1, 8, 8)), "lecun-normal", 0)
+
+
+def test_equals_the_network_at_the_center_and_its_gradient_is_the_jacobian(rng):
+    net = randomize_batchnorm(BatchNormNet(), rng).double().eval()
+    lin = Linearized(net).double()
+    x = torch.randn(5, 3, 8, 8, generator=rng, dtype=torch.float64)
+    assert torch.allclose(lin(x), net(x), rtol=1e-12)
+    for i in range(len(x)):
+        g_lin = torch.autograd.grad(lin(x[i : i + 1]).sum(), list(lin.theta))
+        g_net = torch.autograd.grad(net(x[i : i + 1]).sum(), list(net.parameters()))
+        assert all(torch.allclose(a, b, rtol=1e-10, atol=1e-12) for a, b in zip(g_lin, g_net))
+
+
+def test_is_affine_in_theta_and_the_unbiased_form_drops_the_offset(rng):
+    net = lenet().double()
+    x = torch.randn(4, 1, 8, 8, generator=rng, dtype=torch.float64)
+    lin, unbiased = Linearized(net).double(), Linearized(net, offset=False).double()
+    directions = [torch.randn(p.shape, generator=rng, dtype=torch.float64) for p in lin.theta]
+    with torch.no_grad():
+        for t, d in zip(lin.theta, directions):
+            t.add_(d)
+        for t, d in zip(unbiased.theta, directions):
+            t.add_(d)
+        once = lin(x) - net(x)
+        for t, d in zip(lin.theta, directions):
+            t.add_(d)
+        twice = lin(x) - net(x)
+    assert torch.allclose(twice, 2 * once, rtol=1e-10)  # linear in θ - θc
+    with torch.no_grad():
+        assert torch.allclose(unbiased(x), once, rtol=1e-10)  # no f(x; θc) term
+    # ... and it differs from the network once θ moves (the network is not linear)
+    with torch.no_grad():
+        for p, d in zip(net.parameters(), directions):
+            p.add_(2 * d)
+        assert not torch.allclose(net(x) - twice, lin(x) - twice)
+
+
+def test_training_matches_kernel_gradient_descent(rng, tmp_path):
+    """Full-batch GD on the linearized model is kernel GD with its NTK at θ0: f ← f − lr Θ ∇_f L."""
+    model = lenet().double()
+    x = torch.randn(24, 1, 8, 8, generator=rng, dtype=torch.float64)
+    xt = torch.randn(6, 1, 8, 8, generator=rng, dtype=torch.float64)
+    y = torch.where(x[:, 0, 0, 0] > 0, 1.0, -1.0).double()
+    lin = Linearized(model).double()
+    lr, steps = 0.5, 6
+    settings = train.Settings(epochs=steps, batch_size=len(x), lr=lr, momentum=0.0, schedule="constant", checkpoints=[])
+    with torch.no_grad():
+        f_train, f_test = model(x), model(xt)
+    train.train(lin, save_model, x, y, xt, torch.ones(6), settings, checkpoint_paths={}, resume_dir=tmp_path / "r")
+    K = reference_gram(model, torch.cat([x, xt]), x)
+    for _ in range(steps):
+        dloss = -y * torch.sigmoid(-y * f_train) / len(x)  # ∂/∂f of mean softplus(-y f)
+        update = K @ dloss
+        f_train, f_test = f_train - lr * update[: len(x)], f_test - lr * update[len(x) :]
+    with torch.no_grad():
+        assert torch.allclose(lin(x), f_train, rtol=1e-8, atol=1e-10)
+        assert torch.allclose(lin(xt), f_test, rtol=1e-8, atol=1e-10)
+
+
+def test_checkpoint_of_a_linearized_model_loads_as_the_network_at_theta(tmp_path, rng):
+    lin = Linearized(lenet())
+    with torch.no_grad():
+        lin.theta[0].add_(1.0)
+    save_model(lin, tmp_path / "lin.pt", epoch=3)
+    net, extra = load_model(tmp_path / "lin.pt")
+    assert extra == {"epoch": 3}
+    assert torch.equal(next(net.parameters()), lin.theta[0].detach())
+
+
+def test_batchnorm_stays_in_eval_mode(rng):
+    net = randomize_batchnorm(BatchNormNet(), rng)
+    lin = Linearized(net).train()
+    before = net.bn.running_mean.clone()
+    x = torch.randn(8, 3, 8, 8, generator=rng)
+    out = lin(x)
+    assert not lin.net.training
+    assert torch.equal(lin.net.bn.running_mean, before)
+    assert torch.allclose(out[:1], lin(x[:1]), rtol=1e-5)  # samples independent: eval-mode BN
+
+
+def test_softplus_gradient_formula():
+    f = torch.randn(5, requires_grad=True, dtype=torch.float64)
+    y = torch.tensor([1.0, -1, 1, -1, 1], dtype=torch.float64)
+    (g,) = torch.autograd.grad(F.softplus(-y * f).mean(), f)
+    assert torch.allclose(g, -y * torch.sigmoid(-y * f) / 5)
+
+
+@pytest.mark.parametrize("offset", [True, False])
+def test_gradients_flow_to_every_parameter(offset, rng):
+    lin = Linearized(lenet(), offset=offset)
+    lin(torch.randn(3, 1, 8, 8, generator=rng)).sum().backward()
+    assert all(t.grad is not None and torch.isfinite(t.grad).all() for t in lin.theta)

@@ -8,7 +8,9 @@ checked on every read.
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
+import io
 import json
 import os
 import shutil
@@ -42,20 +44,32 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs get the usual mode
     try:
         yield tmp
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
         fsync_dir(path.parent)
-    except OSError as e:
+    except BaseException as e:
+        full = isinstance(e, Exception) and _out_of_space(e, path.parent)
         tmp.unlink(missing_ok=True)
-        if e.errno == errno.ENOSPC:
+        if full:
             raise ResourceError(f"no space left on the device while writing {path}") from e
         raise
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+
+def _out_of_space(e: Exception, directory: Path) -> bool:
+    # libraries report a full disk differently (OSError, h5py's OSError, torch's RuntimeError)
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+        return True
+    return "No space left" in str(e) or free_bytes(directory) < 1 << 16
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def save_torch(obj: Any, path: str | os.PathLike) -> None:
@@ -92,14 +106,35 @@ def get_meta(h5: h5py.File) -> dict:
 
 
 @contextlib.contextmanager
-def create_h5(path: str | os.PathLike, meta: dict, **h5_options) -> Iterator[h5py.File]:
-    """Write an HDF5 file atomically; it is marked complete only once the block exits cleanly."""
+def create_h5(path: str | os.PathLike, meta: dict, *, data_bytes: int = 0, **h5_options) -> Iterator[h5py.File]:
+    """Write an HDF5 file atomically; it is marked complete only once the block exits cleanly.
+
+    The disk space of ``data_bytes`` (plus room for metadata) is reserved before anything is
+    written: HDF5 cannot recover from a disk that fills up under it (HDF5 2.0 then crashes the
+    process at exit), so a full disk must show up here, as a clean error, or not at all.
+    """
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w", **h5_options) as h5:
+            if data_bytes:
+                _reserve(tmp, int(data_bytes * 1.01) + (1 << 20), path)
             set_meta(h5, meta)
             h5.attrs[COMPLETE] = False
             yield h5
             h5.attrs[COMPLETE] = True
+
+
+def _reserve(tmp: Path, nbytes: int, path) -> None:
+    if not hasattr(os, "posix_fallocate"):  # macOS: the free-space checks before writing must do
+        return
+    fd = os.open(tmp, os.O_RDWR)
+    try:
+        os.posix_fallocate(fd, 0, nbytes)
+    except OSError as e:
+        if e.errno == errno.ENOSPC:
+            raise ResourceError(f"no space left on the device for {path} ({nbytes / 2**20:.0f} MiB needed)") from e
+        raise
+    finally:
+        os.close(fd)
 
 
 def open_h5(path: str | os.PathLike, expect: dict | None = None) -> h5py.File:
@@ -135,29 +170,33 @@ def free_bytes(path: str | os.PathLike) -> int:
 
 
 def write_csv(columns: dict[str, Any], path: str | os.PathLike) -> None:
-    """Write equal-length columns as CSV (floats with full precision)."""
+    """Write equal-length columns as CSV (floats with full precision, text quoted where needed)."""
     names = list(columns)
     arrays = [np.asarray(columns[n]) for n in names]
     lengths = {len(a) for a in arrays}
     if len(lengths) > 1:
         raise ValueError(f"columns of unequal length for {path}: {dict(zip(names, map(len, arrays)))}")
 
-    def fmt(v) -> str:
+    def fmt(v):
         if isinstance(v, (float, np.floating)):
             return repr(float(v))
-        return str(v.item() if isinstance(v, np.generic) else v)
+        return v.item() if isinstance(v, np.generic) else v
 
-    lines = [",".join(names)] + [",".join(fmt(a[i]) for a in arrays) for i in range(lengths.pop() if lengths else 0)]
-    write_text("\n".join(lines) + "\n", path)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(names)
+    for i in range(lengths.pop() if lengths else 0):
+        writer.writerow([fmt(a[i]) for a in arrays])
+    write_text(buffer.getvalue(), path)
 
 
 def read_csv(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Read a CSV written by :func:`write_csv`; numeric columns come back as numbers."""
-    lines = Path(path).read_text().splitlines()
-    if not lines:
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
         raise IntegrityError(f"{path} is empty")
-    names = lines[0].split(",")
-    rows = [line.split(",") for line in lines[1:] if line]
+    names, rows = rows[0], rows[1:]
     out = {}
     for k, name in enumerate(names):
         values = [r[k] for r in rows]

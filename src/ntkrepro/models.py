@@ -164,7 +164,9 @@ def initialize(model: nn.Module, scheme: str, seed: int) -> nn.Module:
 
 
 def save_model(model: nn.Module, path: str | Path, **extra) -> None:
-    io.save_torch({"spec": model.spec, "state_dict": model.state_dict(), **extra}, path)
+    """Save a model's spec and parameters; a linearized model saves the network parameters θ it holds."""
+    state = model.network_state() if hasattr(model, "network_state") else model.state_dict()
+    io.save_torch({"spec": model.spec, "state_dict": state, **extra}, path)
 
 
 def load_model(path: str | Path) -> tuple[nn.Module, dict]:
@@ -176,5 +178,10 @@ def load_model(path: str | Path) -> tuple[nn.Module, dict]:
     return model, saved
 
 
-def parameter_vector(model: nn.Module) -> torch.Tensor:
-    return torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+@torch.no_grad()
+def reset_batchnorm_statistics(model: nn.Module) -> nn.Module:
+    """Running mean 0 and variance 1 in every BatchNorm layer, their values at initialization."""
+    for m in model.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.running_mean is not None:
+            m.reset_running_stats()
+    return model

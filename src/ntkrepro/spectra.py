@@ -90,9 +90,22 @@ def _fix_signs(vectors: np.ndarray) -> np.ndarray:
 
 
 def write_spectrum(values: np.ndarray, vectors: np.ndarray, path: str | Path, meta: dict) -> None:
-    with io.create_h5(path, {"kind": "spectrum", "k": len(values), "m": vectors.shape[1], **meta}) as h5:
+    meta = {"kind": "spectrum", "k": len(values), "m": vectors.shape[1], **meta}
+    with io.create_h5(path, meta, data_bytes=vectors.nbytes + values.nbytes) as h5:
         h5.create_dataset("eigenvalues", data=values)
         h5.create_dataset("eigenvectors", data=vectors, chunks=(1, vectors.shape[1]))
+
+
+def spectrum_meta(path: str | Path) -> dict:
+    with io.open_h5(path, expect={"kind": "spectrum"}) as h5:
+        return io.get_meta(h5)
+
+
+def check_source(path: str | Path, gram_meta: dict, gram_path: str | Path) -> None:
+    """Refuse a spectrum that was not computed from the Gram matrix it is used with."""
+    source = spectrum_meta(path).get("gram_fingerprint")
+    if source is not None and source != gram_meta.get("fingerprint"):
+        raise IntegrityError(f"{path} was not computed from {gram_path}; delete it to rebuild")
 
 
 def read_spectrum(path: str | Path, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -108,17 +121,19 @@ def read_spectrum(path: str | Path, k: int | None = None) -> tuple[np.ndarray, n
     return values, vectors
 
 
-def alignment(vectors: np.ndarray, K: np.ndarray, chunk: int = 256) -> np.ndarray:
+def alignment(vectors: np.ndarray, K, rows: int = 2048) -> np.ndarray:
     """α(φ_j) = φ_jᵀ K φ_j / ‖φ_j‖² for every row φ_j of ``vectors``.
 
     For the NTK this is ‖Σ_i φ_j(x_i) ∇θf(x_i)‖² / ‖φ_j‖², the paper's α_t; with K = Θ_0 and its
-    own eigenvectors it equals λ_j.
+    own eigenvectors it equals λ_j. ``K`` may be an array or an HDF5 dataset: it is read ``rows``
+    rows at a time (in float64), so the matrix never has to fit in memory at once.
     """
-    out = np.empty(len(vectors))
-    for s in range(0, len(vectors), chunk):
-        block = vectors[s : s + chunk]
-        out[s : s + chunk] = np.einsum("ij,ij->i", block @ K, block) / np.einsum("ij,ij->i", block, block)
-    return out
+    m = vectors.shape[1]
+    quad = np.zeros(len(vectors))
+    for r0 in range(0, m, rows):
+        block = np.asarray(K[r0 : r0 + rows], dtype=np.float64)  # rows x m
+        quad += np.einsum("jr,rj->j", vectors[:, r0 : r0 + rows], block @ vectors.T)
+    return quad / np.einsum("ij,ij->i", vectors, vectors)
 
 
 def energy_concentration(vectors: np.ndarray, y: np.ndarray) -> float:

@@ -8,12 +8,15 @@ under a temporary name and renamed into place, so it exists only when complete.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import time
 from pathlib import Path
+from typing import Iterator
 
+import h5py
 import numpy as np
 import torch
 from torch import nn
@@ -21,6 +24,7 @@ from torch import nn
 from .. import __version__, io
 from ..errors import IntegrityError, ResourceError
 from ..progress import Progress
+from . import memory
 from .engine import GramComputation, gram_flops, tf32
 
 log = logging.getLogger(__name__)
@@ -116,7 +120,8 @@ def _read_state(partial: Path) -> dict | None:
 
 def _assemble(partial: Path, path: Path, tiling, np_dtype, meta: dict) -> None:
     edge = min(tiling.m1, CHUNK_EDGE)
-    with io.create_h5(path, meta, rdcc_nbytes=WRITE_CACHE_BYTES) as h5:
+    data_bytes = tiling.m1 * tiling.m1 * np_dtype.itemsize
+    with io.create_h5(path, meta, data_bytes=data_bytes, rdcc_nbytes=WRITE_CACHE_BYTES) as h5:
         ds = h5.create_dataset(DATASET, (tiling.m1, tiling.m1), dtype=np_dtype, chunks=(edge, edge))
         for i, j in tiling.tiles():
             tile = np.load(_tile_path(partial, (i, j)))
@@ -128,11 +133,29 @@ def _assemble(partial: Path, path: Path, tiling, np_dtype, meta: dict) -> None:
                 ds[c0:c1, r0:r1] = tile.T
 
 
-def read_gram(path: str | Path, dtype=np.float64, expect: dict | None = None) -> np.ndarray:
-    """Read a complete Gram matrix written by :func:`write_gram`, checking its metadata."""
+@contextlib.contextmanager
+def open_gram(path: str | Path, expect: dict | None = None) -> Iterator[tuple[h5py.Dataset, dict]]:
+    """The Gram dataset of a complete file written by :func:`write_gram` (checked), and its metadata,
+    for reading in row blocks without holding the whole matrix."""
     with io.open_h5(path, expect={"kind": "gram", **(expect or {})}) as h5:
-        m = io.get_meta(h5)["m"]
+        meta = io.get_meta(h5)
+        m = meta["m"]
         ds = h5.get(DATASET)
         if ds is None or ds.shape != (m, m):
             raise IntegrityError(f"{path} holds no {m}x{m} '{DATASET}' dataset; delete it to rebuild")
+        yield ds, meta
+
+
+def gram_meta(path: str | Path) -> dict:
+    with open_gram(path) as (_, meta):
+        return meta
+
+
+def read_gram(path: str | Path, dtype=np.float64, expect: dict | None = None) -> np.ndarray:
+    """Read a complete Gram matrix written by :func:`write_gram`, checking its metadata."""
+    with open_gram(path, expect) as (ds, meta):
+        memory.require(
+            meta["m"] ** 2 * np.dtype(dtype).itemsize, torch.device("cpu"), f"reading {path} as {np.dtype(dtype)}",
+            "use a machine with more memory",
+        )
         return ds.astype(dtype)[()]

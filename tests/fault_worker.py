@@ -1,0 +1,35 @@
+"""A long job for the fault-injection tests to kill: `train` or `gram` into a directory."""
+
+import sys
+from pathlib import Path
+
+import torch
+
+from ntkrepro import ntk, train
+from ntkrepro.models import build_model, initialize, save_model
+
+
+def data():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(320, 1, 8, 8, generator=g)
+    y = torch.where(x[:, 0, :4].sum(dim=(1, 2)) > 0, 1, -1)
+    return x, y
+
+
+def main(what: str, out: Path) -> None:
+    torch.set_num_threads(1)
+    model = initialize(build_model("lenet", (1, 8, 8)), "lecun-normal", 0)
+    x, y = data()
+    if what == "train":
+        settings = train.Settings(epochs=40, batch_size=16, lr=0.05, checkpoints=[0, 10, 40])
+        history, _ = train.train(
+            model, save_model, x[:256], y[:256], x[256:], y[256:], settings,
+            checkpoint_paths={e: out / f"epoch{e}.pt" for e in settings.checkpoints}, resume_dir=out / "resume",
+        )
+        torch.save({"params": train.parameters_flat(model), "history": history}, out / "final.pt")
+    else:
+        ntk.write_gram(model, x, out / "gram.h5", block_size=16)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], Path(sys.argv[2]))

@@ -1,0 +1,170 @@
+"""Fault injection: jobs killed with SIGKILL at random instants resume to the uninterrupted result;
+damaged files are refused; a full disk is a clear error with nothing corrupt left behind."""
+
+import errno
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+from ntkrepro import io, ntk, spectra, verify
+from ntkrepro.errors import IntegrityError, ResourceError
+
+WORKER = Path(__file__).with_name("fault_worker.py")
+
+
+def run_worker(what, out, kill_after=None):
+    """Run the worker; with kill_after, SIGKILL it after that many seconds. True if it finished."""
+    proc = subprocess.Popen([sys.executable, str(WORKER), what, str(out)])
+    if kill_after is None:
+        assert proc.wait(timeout=300) == 0
+        return True
+    try:
+        proc.wait(timeout=kill_after)
+        return True
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        return False
+
+
+def timed(what, out):
+    t0 = time.monotonic()
+    run_worker(what, out)
+    return time.monotonic() - t0
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    out = {}
+    for what in ("train", "gram"):
+        d = tmp_path_factory.mktemp(f"straight-{what}")
+        out[what] = (d, timed(what, d))
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_killed_training_resumes_bit_identically(uninterrupted, tmp_path, seed):
+    straight, duration = uninterrupted["train"]
+    rng = random.Random(seed)
+    kills = 0
+    for _ in range(2):  # up to two kills at random instants, then run to the end
+        if run_worker("train", tmp_path, kill_after=rng.uniform(1.0, max(1.5, duration))):
+            break
+        kills += 1
+    run_worker("train", tmp_path)
+    a, b = torch.load(straight / "final.pt"), torch.load(tmp_path / "final.pt")
+    assert torch.equal(a["params"], b["params"])
+    assert a["history"] == b["history"] or [h["train_loss"] for h in a["history"]] == [h["train_loss"] for h in b["history"]]
+    for e in (0, 10, 40):
+        assert torch.equal(torch.load(straight / f"epoch{e}.pt")["state_dict"]["classifier.4.weight"],
+                           torch.load(tmp_path / f"epoch{e}.pt")["state_dict"]["classifier.4.weight"])
+    assert not list(tmp_path.rglob("*.tmp"))  # no torn temporary files left
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_killed_gram_resumes_to_the_same_matrix(uninterrupted, tmp_path, seed):
+    straight, duration = uninterrupted["gram"]
+    rng = random.Random(seed)
+    run_worker("gram", tmp_path, kill_after=rng.uniform(0.5, max(1.0, duration)))
+    if (tmp_path / "gram.h5").exists():  # only a complete matrix ever has the real name
+        assert verify.check(tmp_path / "gram.h5") is None
+    run_worker("gram", tmp_path)
+    assert np.array_equal(ntk.read_gram(straight / "gram.h5", dtype=np.float32), ntk.read_gram(tmp_path / "gram.h5", dtype=np.float32))
+    assert not (tmp_path / "gram.h5.partial").exists()
+
+
+def test_truncated_hdf5_files_are_refused_and_found(uninterrupted, tmp_path):
+    straight, _ = uninterrupted["gram"]
+    damaged = tmp_path / "results" / "gram.h5"
+    damaged.parent.mkdir()
+    data = (straight / "gram.h5").read_bytes()
+    damaged.write_bytes(data[: 320 * 320 * 4 // 3])  # a third of the matrix: a write cut short
+    with pytest.raises(IntegrityError, match="gram.h5"):
+        ntk.read_gram(damaged)
+    found = verify.scan([tmp_path / "results"])
+    assert [p for p, _ in found] == [damaged]
+    assert verify.main([str(tmp_path / "results"), "--delete"]) == 0 and not damaged.exists()
+
+
+def test_incomplete_hdf5_is_refused(tmp_path):
+    with h5py.File(tmp_path / "s.h5", "w") as h5:  # written without the completion flag
+        h5.attrs["meta"] = '{"kind": "spectrum", "k": 1, "m": 2}'
+        h5["eigenvalues"] = np.ones(1)
+    with pytest.raises(IntegrityError, match="never completed"):
+        spectra.read_spectrum(tmp_path / "s.h5")
+
+
+def test_spectrum_of_another_gram_is_refused(tmp_path):
+    with io.create_h5(tmp_path / "s.h5", {"kind": "spectrum", "k": 1, "m": 2, "gram_fingerprint": "abc"}) as h5:
+        h5["eigenvalues"] = np.ones(1)
+        h5["eigenvectors"] = np.ones((1, 2))
+    spectra.check_source(tmp_path / "s.h5", {"fingerprint": "abc"}, "k.h5")
+    with pytest.raises(IntegrityError, match="was not computed from k.h5"):
+        spectra.check_source(tmp_path / "s.h5", {"fingerprint": "xyz"}, "k.h5")
+
+
+def small_filesystem(path: Path, size: str) -> bool:
+    """Mount a tmpfs of ``size`` at ``path`` (needs root); False where that is impossible."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return False
+    path.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    mount = tmp_path / "small"
+    if small_filesystem(mount, "2m"):
+        yield mount, True
+        subprocess.run(["umount", str(mount)], check=False)
+    else:
+        print("no root or no mount: simulating ENOSPC instead of a real full filesystem")
+        mount.mkdir()
+        yield mount, False
+
+
+def test_full_disk_is_a_clear_error_and_leaves_nothing(full_disk, monkeypatch):
+    where, real = full_disk
+    x = torch.randn(600, 1, 8, 8)
+    from ntkrepro.models import build_model
+
+    model = build_model("lenet", (1, 8, 8))
+    # the free-space check refuses before any work...
+    if real:
+        with pytest.raises(ResourceError, match="free disk"):
+            ntk.write_gram(model, x, where / "gram.h5")
+    # ...and a disk that fills during the write is reported the same way, with no file left behind
+    monkeypatch.setattr(io, "free_bytes", lambda path: 1 << 40)
+    if not real:
+        def enospc(f, a):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(np, "save", enospc)
+    with pytest.raises(ResourceError, match="no space left"):
+        ntk.write_gram(model, x, where / "gram.h5", block_size=200)
+    assert not (where / "gram.h5").exists()
+    assert not [p for p in where.rglob("*") if p.suffix == ".tmp" or p.name.endswith(".tmp")]
+
+
+def test_full_disk_during_a_checkpoint(full_disk, monkeypatch):
+    where, real = full_disk
+    big = {"w": torch.zeros(2_000_000)}  # 8 MB: larger than the 2 MB filesystem
+    if not real:
+        def failing_save(obj, f):
+            raise RuntimeError("PytorchStreamWriter failed writing file data: No space left on device")
+
+        monkeypatch.setattr(torch, "save", failing_save)
+        monkeypatch.setattr(io, "free_bytes", lambda path: 0)
+    with pytest.raises(ResourceError, match="no space left"):
+        io.save_torch(big, where / "epoch1.pt")
+    assert list(where.iterdir()) == []

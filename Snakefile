@@ -1,11 +1,15 @@
 # Regenerates the figures of "What can linearized neural networks actually say about
-# generalization?" (Ortiz-Jiménez et al., NeurIPS 2021). See README.md for the DAG.
+# generalization?" (Ortiz-Jiménez et al., NeurIPS 2021) and the claims scorecard.
+# `snakemake --cores N` builds every configured figure; README.md explains the DAG.
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
 configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
@@ -22,3 +26,4 @@ rule all:
     default_target: True
     input:
         FIGURES,
+        CLAIMS,

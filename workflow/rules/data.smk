@@ -6,8 +6,12 @@ rule prepare_dataset:
         "results/data/{dataset}.pt",
     log:
         "logs/prepare_dataset/{dataset}.log",
+    wildcard_constraints:
+        dataset=re.escape(DATASET),
     conda:
         "../../envs/ntkrepro.yaml"
+    resources:
+        mem_mb=data_mem_mb(),
     params:
         dataset=dataset_params(),
         source=dataset_source,

@@ -3,21 +3,22 @@
 
 rule gram_init:
     input:
-        dataset="results/data/{dataset}.pt",
-        model="results/init/{dataset}/{arch}-seed{seed}.pt",
+        data="results/data/{dataset}.pt",
+        model="results/init/{dataset}/{model}-seed{seed}.pt",
     output:
-        "results/kernels/{dataset}/{samples}/{arch}-seed{seed}/init.h5",
+        "results/kernels/{dataset}/all/{model}-seed{seed}/init.h5",
     log:
-        "logs/gram/{dataset}/{samples}/{arch}-seed{seed}/init.log",
+        "logs/gram/{dataset}/all/{model}-seed{seed}/init.log",
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS
     resources:
-        gpu=1,
+        mem_mb=GRAM_MEM_MB,
+        gpu=GPU,
     params:
         kernel=kernel_params(),
         compute=compute_params(),
-        samples="{samples}",
+        samples="all",
         code=code_version("ntk"),
     script:
         "../scripts/gram.py"
@@ -25,17 +26,19 @@ rule gram_init:
 
 rule gram_checkpoint:
     input:
-        dataset="results/data/{dataset}.pt",
-        checkpoints="results/runs/{dataset}/{arch}-seed{seed}/{task}/{kind}/checkpoints",
+        data="results/data/{dataset}.pt",
+        task=task_file,
+        checkpoints="results/runs/{dataset}/{model}-seed{seed}/{task}/{kind}/checkpoints",
     output:
-        "results/kernels/{dataset}/{samples}/{arch}-seed{seed}/{task}/{kind}/epoch{epoch}.h5",
+        "results/kernels/{dataset}/{samples}/{model}-seed{seed}/{task}/{kind}/epoch{epoch}.h5",
     log:
-        "logs/gram/{dataset}/{samples}/{arch}-seed{seed}/{task}/{kind}/epoch{epoch}.log",
+        "logs/gram/{dataset}/{samples}/{model}-seed{seed}/{task}/{kind}/epoch{epoch}.log",
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS
     resources:
-        gpu=1,
+        mem_mb=GRAM_MEM_MB,
+        gpu=GPU,
     params:
         kernel=kernel_params(),
         compute=compute_params(),

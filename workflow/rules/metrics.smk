@@ -1,17 +1,19 @@
-# Metrics computed from kernels and spectra: alignment of eigenfunctions with Θ_t.
+# Metrics computed from kernels and spectra.
 
 
 rule alignment:
     input:
-        spectrum="results/spectra/{dataset}/all/{arch}-seed{seed}/init.h5",
+        spectrum="results/spectra/{dataset}/all/{model}-seed{seed}/init.h5",
         kernels=alignment_kernels,
     output:
-        "results/metrics/{dataset}/{arch}-seed{seed}/{task}/{kind}/alignment.csv",
+        "results/metrics/{dataset}/{model}-seed{seed}/{task}/{kind}/alignment.csv",
     log:
-        "logs/alignment/{dataset}/{arch}-seed{seed}/{task}/{kind}.log",
+        "logs/alignment/{dataset}/{model}-seed{seed}/{task}/{kind}.log",
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS
+    resources:
+        mem_mb=alignment_mem_mb,
     params:
         epochs=alignment_epochs,
         compute=compute_params(),

@@ -1,15 +1,16 @@
-# Initialization θ0 (saved once, shared by every later stage) and training with checkpoints.
+# Initialization θ0 (saved once, shared by every later stage) and training with checkpoints, of
+# networks and of their linearizations.
 
 
 rule initialize:
     output:
-        "results/init/{dataset}/{arch}-seed{seed}.pt",
+        "results/init/{dataset}/{model}-seed{seed}.pt",
     log:
-        "logs/initialize/{dataset}/{arch}-seed{seed}.log",
+        "logs/initialize/{dataset}/{model}-seed{seed}.log",
     conda:
         "../../envs/ntkrepro.yaml"
     params:
-        model=arch_params,
+        model=model_params,
         code=code_version("models"),
     script:
         "../scripts/initialize.py"
@@ -17,26 +18,28 @@ rule initialize:
 
 rule train:
     input:
-        dataset="results/data/{dataset}.pt",
-        theta0="results/init/{dataset}/{arch}-seed{seed}.pt",
+        unpack(start_files),
+        data=data_file,
         task=task_file,
     output:
         checkpoints=directory(
-            "results/runs/{dataset}/{arch}-seed{seed}/{task}/{kind}/checkpoints"
+            "results/runs/{dataset}/{model}-seed{seed}/{task}/{kind}/checkpoints"
         ),
-        metrics="results/runs/{dataset}/{arch}-seed{seed}/{task}/{kind}/metrics.csv",
-        steps="results/runs/{dataset}/{arch}-seed{seed}/{task}/{kind}/steps.csv",
+        metrics="results/runs/{dataset}/{model}-seed{seed}/{task}/{kind}/metrics.csv",
+        steps="results/runs/{dataset}/{model}-seed{seed}/{task}/{kind}/steps.csv",
     log:
-        "logs/train/{dataset}/{arch}-seed{seed}/{task}/{kind}.log",
+        "logs/train/{dataset}/{model}-seed{seed}/{task}/{kind}.log",
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS
     resources:
-        gpu=1,
+        mem_mb=train_mem_mb(),
+        gpu=GPU,
     params:
         train=train_params,
+        linearization=linearization_params,
         compute=compute_params(),
         resume=resume_dir,
-        code=code_version("train", "models"),
+        code=code_version("train", "models", "linearize"),
     script:
         "../scripts/train.py"

@@ -1,4 +1,5 @@
-# Top-K eigenpairs of every Gram matrix that needs them.
+# Spectral decompositions: top-K eigenpairs of Gram matrices, and the neural anisotropy
+# directions (singular vectors of the mixed derivatives E_x ∇²_{x,θ} f at θ0).
 
 
 rule eigendecompose:
@@ -12,10 +13,35 @@ rule eigendecompose:
         "../../envs/ntkrepro.yaml"
     threads: THREADS
     resources:
-        gpu=1,
+        mem_mb=eigendecompose_mem_mb,
+        gpu=GPU,
     params:
         spectrum=spectrum_params(),
         compute=compute_params(),
         code=code_version("spectra"),
     script:
         "../scripts/eigendecompose.py"
+
+
+if "fig4" in config:
+
+    rule nads:
+        input:
+            model="results/init/{dataset}/{model}-seed{seed}.pt",
+        output:
+            "results/nads/{dataset}/{model}-seed{seed}.h5",
+        log:
+            "logs/nads/{dataset}/{model}-seed{seed}.log",
+        conda:
+            "../../envs/ntkrepro.yaml"
+        threads: THREADS
+        resources:
+            gpu=GPU,
+        params:
+            samples=config["fig4"]["samples"],
+            input_shape=lambda w: input_shape(w.dataset),
+            seed=lambda w: int(w.seed),
+            compute=compute_params(),
+            code=code_version("nads"),
+        script:
+            "../scripts/nads.py"

@@ -8,8 +8,12 @@ def main(snakemake, log):
     values, vectors = spectra.read_spectrum(snakemake.input.spectrum)
     table = {"index": range(1, len(values) + 1), "eigenvalue": values}
     for epoch, path in zip(snakemake.params.epochs, snakemake.input.kernels):
-        table[f"alpha_epoch{epoch}"] = spectra.alignment(vectors, ntk.read_gram(path))
-        log.info(f"epoch {epoch}: α range {table[f'alpha_epoch{epoch}'].min():.4g} .. {table[f'alpha_epoch{epoch}'].max():.4g}")
+        with ntk.open_gram(path) as (K, meta):
+            if epoch == 0:
+                spectra.check_source(snakemake.input.spectrum, meta, path)
+            alpha = spectra.alignment(vectors, K)
+        table[f"alpha_epoch{epoch}"] = alpha
+        log.info(f"epoch {epoch}: α range {alpha.min():.4g} .. {alpha.max():.4g}")
     io.write_csv(table, snakemake.output[0])
 
 

@@ -10,14 +10,20 @@ from ntkrepro.workflow import run
 
 def main(snakemake, log):
     s = snakemake.params.spectrum
-    K = ntk.read_gram(snakemake.input[0], dtype=np.dtype(s["dtype"]))
+    dtype = np.dtype(s["dtype"])
+    K = ntk.read_gram(snakemake.input[0], dtype=dtype)
+    gram_meta = ntk.gram_meta(snakemake.input[0])
     spectra.check_gram(K, name=snakemake.input[0])
+    k = min(s["k"], K.shape[0])
+    if k < s["k"]:
+        log.info(f"spectrum.k = {s['k']} exceeds the {K.shape[0]} samples of this matrix: keeping all {k}")
+    log.info(f"eigendecomposing a {K.shape[0]}x{K.shape[0]} matrix: top {k} ({s['dtype']}, device {s['device']})")
     t0 = time.monotonic()
-    log.info(f"eigendecomposing a {K.shape[0]}x{K.shape[0]} matrix: top {s['k']} ({s['dtype']}, device {s['device']})")
-    values, vectors = spectra.eigendecompose(K, s["k"], device=s["device"], dtype=np.dtype(s["dtype"]), overwrite=True)
+    values, vectors = spectra.eigendecompose(K, k, device=s["device"], dtype=dtype, overwrite=True)
     seconds = time.monotonic() - t0
-    log.info(f"done in {seconds:.1f} s; λ_1 = {values[0]:.4g}, λ_{s['k']} = {values[-1]:.4g}")
-    spectra.write_spectrum(values, vectors, snakemake.output[0], {"gram": snakemake.input[0], "seconds": seconds, **s})
+    log.info(f"done in {seconds:.1f} s; λ_1 = {values[0]:.4g}, λ_{k} = {values[-1]:.4g}")
+    meta = {"gram": snakemake.input[0], "gram_fingerprint": gram_meta["fingerprint"], "seconds": seconds, **s}
+    spectra.write_spectrum(values, vectors, snakemake.output[0], meta)
 
 
 run(snakemake, main)

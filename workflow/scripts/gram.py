@@ -2,7 +2,7 @@
 
 import torch
 
-from ntkrepro import models, ntk
+from ntkrepro import io, models, ntk
 from ntkrepro.data import Dataset
 from ntkrepro.workflow import run
 
@@ -11,7 +11,12 @@ def main(snakemake, log):
     k = snakemake.params.kernel
     model_file = getattr(snakemake.params, "model", None) or snakemake.input.model
     model, _ = models.load_model(model_file)
-    x = Dataset.load(snakemake.input.dataset).inputs(snakemake.params.samples)
+    data = Dataset.load(snakemake.input.data)
+    samples = snakemake.params.samples
+    x = data.inputs(samples)
+    if samples == "train" and "task" in snakemake.input.keys():
+        idx = io.load_torch(snakemake.input.task).get("train_indices")
+        x = x if idx is None else x[idx]  # the run's own training samples
     info = ntk.write_gram(
         model,
         x,
@@ -21,7 +26,7 @@ def main(snakemake, log):
         dtype=getattr(torch, k["dtype"]),
         allow_tf32=k["allow_tf32"],
         memory_bytes=int(k["memory_gb"] * 2**30) if k["memory_gb"] else None,
-        meta={"model_file": str(model_file), "samples": snakemake.params.samples, "model_spec": model.spec},
+        meta={"model_file": str(model_file), "samples": samples, "model_spec": model.spec},
     )
     log.info(f"wrote {snakemake.output[0]}: {info['m']}x{info['m']} in {info['seconds_this_run']:.1f} s")
 

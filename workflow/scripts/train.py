@@ -1,29 +1,39 @@
-"""Train a network from θ0 on a task, keeping checkpoints and per-epoch metrics."""
+"""Train a network, or a linearization of it, on a task; keep checkpoints and per-epoch metrics."""
 
 from pathlib import Path
 
 from ntkrepro import io, models, train
-from ntkrepro.data import Dataset
+from ntkrepro.linearize import Linearized
 from ntkrepro.workflow import device, run
 
 
+def starting_model(snakemake):
+    """The network at θ0, or its linearization around θ0 or around a checkpoint of the network run."""
+    lin = snakemake.params.linearization
+    if lin["kind"] == "network":
+        return models.load_model(snakemake.input.theta0)[0]
+    if lin["kind"] == "linearized":
+        return Linearized(models.load_model(snakemake.input.theta0)[0], offset=lin["offset"])
+    center, _ = models.load_model(Path(snakemake.input.checkpoints) / f"epoch{lin['center_epoch']}.pt")
+    if lin["batchnorm_stats"] == "init":
+        models.reset_batchnorm_statistics(center)
+    return Linearized(center, offset=lin["offset"])
+
+
 def main(snakemake, log):
-    p = dict(snakemake.params.train)
-    settings = train.Settings(**p)
-    dataset = Dataset.load(snakemake.input.dataset)
-    task = io.load_torch(snakemake.input.task)
-    model, _ = models.load_model(snakemake.input.theta0)
+    settings = train.Settings(**snakemake.params.train)
+    data, task = io.load_torch(snakemake.input.data), io.load_torch(snakemake.input.task)
+    idx = task.get("train_indices")
+    x_train = data["x_train"] if idx is None else data["x_train"][idx]
+    model = starting_model(snakemake)
+    log.info(f"{snakemake.params.linearization}: {len(x_train)} training samples, {len(data['x_test'])} test samples")
     out = Path(snakemake.output.checkpoints)
-
-    def save_checkpoint(m, path, **extra):
-        models.save_model(m, path, **extra)
-
     history, steps = train.train(
         model,
-        save_checkpoint,
-        dataset.x_train,
+        models.save_model,
+        x_train,
         task["y_train"],
-        dataset.x_test,
+        data["x_test"],
         task["y_test"],
         settings,
         checkpoint_paths={e: out / f"epoch{e}.pt" for e in settings.checkpoints},

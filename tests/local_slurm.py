@@ -2,7 +2,8 @@
 missing, configured in a private directory (nothing under /etc is touched), started, and stopped.
 
 Partitions `cpu` and `gpu` exist so profiles/slurm runs unmodified; the node advertises one GPU
-as a generic resource (no device behind it) so that `sbatch --gpus=1` is accepted.
+as a generic resource so that `sbatch --gpus=1` is accepted; /dev/null stands in for its device file
+(slurmd marks a GPU without one INVALID).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
-PACKAGES = ["slurm-wlm", "munge"]
+PACKAGES = ["slurmctld", "slurmd", "slurm-client", "munge"]
 
 
 def unavailable_reason() -> str | None:
@@ -31,7 +32,8 @@ def install() -> None:
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, capture_output=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", *PACKAGES], check=True, env=env, capture_output=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES], check=True, env=env,
+                   capture_output=True)
 
 
 class LocalSlurm:
@@ -39,13 +41,19 @@ class LocalSlurm:
         self.root = root
         self.conf = root / "slurm.conf"
         self.socket = root / "munge" / "munge.socket"
-        self.env = {**os.environ, "SLURM_CONF": str(self.conf)}
+        self.bin = root / "bin"
+        self.env = {**os.environ, "SLURM_CONF": str(self.conf), "PATH": f"{self.bin}:{os.environ['PATH']}"}
         self.pids: list[int] = []
 
     def start(self) -> None:
         host = socket.gethostname().split(".")[0]
-        for d in ("munge", "state", "spool", "log"):
+        for d in ("munge", "state", "spool", "log", "bin"):
             (self.root / d).mkdir(parents=True, exist_ok=True)
+        # Snakemake's job step drops every SLURM_* variable before its nested srun, so srun would
+        # look for the cluster's config at the default /etc path, which this private cluster avoids.
+        srun = self.bin / "srun"
+        srun.write_text(f'#!/bin/sh\nSLURM_CONF={self.conf} exec {shutil.which("srun")} "$@"\n')
+        srun.chmod(0o755)
         key = self.root / "munge" / "munge.key"
         key.write_bytes(os.urandom(1024))
         key.chmod(0o400)
@@ -56,7 +64,7 @@ class LocalSlurm:
             check=True, capture_output=True,
         )
         self.pids.append(int(munge_pid.read_text()))
-        (self.root / "gres.conf").write_text(f"NodeName={host} Name=gpu Count=1\n")
+        (self.root / "gres.conf").write_text(f"AutoDetect=off\nNodeName={host} Name=gpu File=/dev/null\n")
         self.conf.write_text(
             "\n".join(
                 [

@@ -22,9 +22,11 @@ def slurm(tmp_path_factory):
         pytest.skip(f"SLURM integration test not run: {reason}")
     install()
     cluster = LocalSlurm(tmp_path_factory.mktemp("slurm"))
-    cluster.start()
-    yield cluster
-    cluster.stop()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,7 @@ def slurm_run(slurm, tmp_path_factory):
     wrapper = bindir / "sbatch"
     wrapper.write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {shutil.which("sbatch")} "$@"\n')
     wrapper.chmod(0o755)
-    env = {**slurm.env, "PATH": f"{bindir}:{os.environ['PATH']}"}
+    env = {**slurm.env, "PATH": f"{bindir}:{slurm.env['PATH']}"}
     cmd = [
         sys.executable, "-m", "snakemake", "figures/fig7.pdf", "--configfile", ".test/config.yaml",
         "--profile", "profiles/slurm", "--jobs", "4",

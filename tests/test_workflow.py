@@ -86,6 +86,17 @@ def test_claims_scorecard(built):
     assert text.startswith("# Claims scorecard") and "claims hold at this scale" in text
 
 
+def test_self_contained_report(built):
+    snakemake(built, "--configfile", TEST_CONFIG, "--report", "report.html")
+    html = (built / "report.html").read_text()
+    # Captions and the configuration are JSON-escaped inside the page's script.
+    for n in range(2, 10):
+        assert f'"figures/fig{n}.pdf"' in html and f"<strong>Figure {n}.</strong>" in html, n
+    assert "<strong>Claims scorecard.</strong>" in html and "data:application/pdf" in html
+    assert "<strong>Configuration</strong>" in html
+    assert "literal\\\">dataset</tt>: <tt class=\\\"docutils literal\\\">{'name': 'synthetic'" in html
+
+
 def test_every_rule_logged(built):
     logs = {p.relative_to(built).parts[1] for p in (built / "logs").rglob("*.log") if p.stat().st_size > 0}
     assert {"prepare_dataset", "initialize", "gram", "eigendecompose", "tasks", "train", "alignment", "nads",
@@ -109,6 +120,46 @@ def test_plot_edit_reruns_the_figures_only(built):
     assert set(jobs) == {f"fig{n}" for n in FIGURE_COLUMNS} | {"all"}
 
 
+def test_dataset_edit_reruns_everything_downstream_of_it(built):
+    jobs = planned_jobs(built, "--configfile", TEST_CONFIG, "--config", "dataset={synthetic: {seed: 7}}")
+    assert {"prepare_dataset", "gram_init", "eigendecompose", "eigenfunction_task", "cifar2_task",
+            "cifar2_subset_task", "train", "gram_checkpoint", "alignment", "claims"} <= set(jobs)
+    assert not {"initialize", "nads", "nad_task"} & set(jobs)  # θ0 and the Gaussian NAD tasks do not read it
+    runs = len(list((built / "results/runs").glob("*/*/*/*/metrics.csv")))
+    nad_runs = len(list((built / "results/runs").glob("gaussian*/*/*/*/metrics.csv")))
+    assert jobs["train"] == runs - nad_runs
+
+
+@pytest.mark.parametrize(
+    "module,expected,untouched",
+    [
+        ("plotting.py", {f"fig{n}" for n in FIGURE_COLUMNS} | {"all"}, set()),
+        ("ntk/engine.py", {"gram_init", "gram_checkpoint", "eigendecompose", "train", "alignment"},
+         {"initialize", "prepare_dataset", "nads", "cifar2_task"}),
+        ("train.py", {"train", "gram_checkpoint", "fig5_table"}, {"gram_init", "initialize", "nads"}),
+    ],
+)
+def test_library_edit_reruns_the_rules_that_use_it(built, module, expected, untouched):
+    path = built / "src/ntkrepro" / module
+    original = path.read_text()
+    path.write_text(original + "\n# an edit\n")
+    try:
+        jobs = planned_jobs(built, "--configfile", TEST_CONFIG)
+    finally:
+        path.write_text(original)
+    assert expected <= set(jobs) and not untouched & set(jobs), jobs
+    if module == "plotting.py":
+        assert set(jobs) == expected
+
+
+def test_protect_write_protects_gram_matrices(tmp_path):
+    work = copy_workflow(tmp_path / "protect")
+    target = "results/kernels/synthetic/all/lenet-seed42/init.h5"
+    snakemake(work, target, "--configfile", TEST_CONFIG, "--config", "protect=true")
+    assert not (work / target).stat().st_mode & 0o222
+    assert planned_jobs(work, target, "--configfile", TEST_CONFIG, "--config", "protect=false") == {}
+
+
 def test_bad_config_is_one_clear_error_and_writes_nothing(tmp_path):
     work = copy_workflow(tmp_path / "bad")
     (work / "bad.yaml").write_text("train:\n  lrr: 0.1\n")
@@ -121,7 +172,6 @@ def test_bad_config_is_one_clear_error_and_writes_nothing(tmp_path):
 def test_paper_scale_plan(tmp_path):
     work = copy_workflow(tmp_path / "paper")
     jobs = planned_jobs(work, "--configfile", "config/paper.yaml")
-    print(f"paper-scale plan: {sum(jobs.values())} jobs: {jobs}")
     assert {f"fig{n}" for n in FIGURE_COLUMNS} | {"claims", "all"} <= set(jobs)
     paper = yaml.safe_load((work / "config/paper.yaml").read_text())
     f5 = paper["fig5"]

@@ -3,7 +3,7 @@
 # Wildcards carry identity: {dataset} (the configured dataset, or gaussian{size} for the NAD
 # tasks), {model} (a name under `models:`), {seed}, {task} (eigenfunction{j}, cifar2,
 # cifar2-n{size}, nad{j}), {kind} (network, linearized, unbiased-e{epoch}), {samples} (all, train)
-# and {epoch}. Everything else reaches a rule through params:, so an edit re-runs what it affects.
+# and {epoch}. Everything else reaches the rules through params:, so an edit re-runs what it affects.
 import hashlib
 import re
 from pathlib import Path
@@ -24,7 +24,9 @@ except ImportError as e:
 try:
     ntk_config.validate(
         config,
-        ntk_config.load_schema(Path(workflow.current_basedir) / "../schemas/config.schema.yaml"),
+        ntk_config.load_schema(
+            Path(workflow.current_basedir) / "../schemas/config.schema.yaml"
+        ),
     )
 except ntk_config.ConfigError as e:
     raise WorkflowError(str(e))
@@ -57,6 +59,11 @@ wildcard_constraints:
     size=r"\d+",
 
 
+def keep(path):
+    """Trained checkpoints and Gram matrices are write-protected once made when `protect: true`."""
+    return protected(path) if config["protect"] else path
+
+
 def canonical(value):
     """Keys sorted at every level: params are compared by repr, so key order must not matter."""
     if isinstance(value, dict):
@@ -72,7 +79,9 @@ def code_version(*modules):
     h = hashlib.blake2b(digest_size=8)
     for name in modules:
         path = root / name
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+        files = (
+            sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+        )
         for f in files:
             h.update(f.read_bytes())
     return h.hexdigest()
@@ -82,13 +91,18 @@ def code_version(*modules):
 
 
 def dataset_params():
-    return canonical({k: v for k, v in config["dataset"].items() if k not in ("root", "download")})
+    return canonical(
+        {k: v for k, v in config["dataset"].items() if k not in ("root", "download")}
+    )
 
 
 def dataset_source(wildcards, input):
     # Where the files are read from does not change the data: a derived (input-taking) param is
     # not tracked by Snakemake, so moving a dataset copy does not re-run the workflow.
-    return {"root": config["dataset"]["root"], "download": config["dataset"]["download"]}
+    return {
+        "root": config["dataset"]["root"],
+        "download": config["dataset"]["download"],
+    }
 
 
 def input_shape(dataset):
@@ -125,7 +139,11 @@ def spectrum_params():
 
 def train_params(wildcards):
     return canonical(
-        {**config["train"], "seed": int(wildcards.seed), "checkpoints": checkpoint_epochs(wildcards)}
+        {
+            **config["train"],
+            "seed": int(wildcards.seed),
+            "checkpoints": checkpoint_epochs(wildcards),
+        }
     )
 
 
@@ -165,7 +183,11 @@ def checkpoint_epochs(wildcards):
         f6, f9 = config.get("fig6"), config.get("fig9")
         if f6 and wildcards.model == f6["model"] and wildcards.task == fig6_task():
             epochs |= set(f6["epochs"])
-        if f9 and wildcards.model == f9["model"] and wildcards.task == f"eigenfunction{f9['target']}":
+        if (
+            f9
+            and wildcards.model == f9["model"]
+            and wildcards.task == f"eigenfunction{f9['target']}"
+        ):
             epochs |= set(f9["epochs"])
     return sorted(epochs)
 
@@ -193,9 +215,17 @@ def run_dir(dataset, model, seed, task, kind):
 def start_files(wildcards):
     """θ0 for networks and linearizations at θ0; the network's checkpoints for unbiased ones."""
     if wildcards.kind.startswith("unbiased-e"):
-        network = run_dir(wildcards.dataset, wildcards.model, wildcards.seed, wildcards.task, "network")
+        network = run_dir(
+            wildcards.dataset,
+            wildcards.model,
+            wildcards.seed,
+            wildcards.task,
+            "network",
+        )
         return {"checkpoints": f"{network}/checkpoints"}
-    return {"theta0": f"results/init/{wildcards.dataset}/{wildcards.model}-seed{wildcards.seed}.pt"}
+    return {
+        "theta0": f"results/init/{wildcards.dataset}/{wildcards.model}-seed{wildcards.seed}.pt"
+    }
 
 
 def checkpoint_file(wildcards, input):
@@ -231,20 +261,34 @@ def alignment_epochs(wildcards):
 
 def alignment_kernels(wildcards):
     return [
-        kernel_file(wildcards.dataset, "all", wildcards.model, wildcards.seed, wildcards.task, wildcards.kind, e)
+        kernel_file(
+            wildcards.dataset,
+            "all",
+            wildcards.model,
+            wildcards.seed,
+            wildcards.task,
+            wildcards.kind,
+            e,
+        )
         for e in alignment_epochs(wildcards)
     ]
 
 
 def fig6_task_file():
     task = fig6_task()
-    return f"results/tasks/{DATASET}/cifar2.pt" if task == "cifar2" else f"results/tasks/{DATASET}/seed{SEED}/{task}.pt"
+    return (
+        f"results/tasks/{DATASET}/cifar2.pt"
+        if task == "cifar2"
+        else f"results/tasks/{DATASET}/seed{SEED}/{task}.pt"
+    )
 
 
 def fig6_spectra():
     f6 = config["fig6"]
     return [
-        spectrum_file(kernel_file(DATASET, "train", f6["model"], SEED, fig6_task(), "network", e))
+        spectrum_file(
+            kernel_file(DATASET, "train", f6["model"], SEED, fig6_task(), "network", e)
+        )
         for e in sorted(f6["epochs"])
     ]
 
@@ -254,38 +298,62 @@ def fig2_runs():
     for model in config["fig2"]["models"]:
         for kind in ("network", "linearized"):
             for j in config["fig2"]["eigenfunctions"]:
-                runs.append({"model": model, "kind": kind, "task": "eigenfunction", "index": j})
+                runs.append(
+                    {"model": model, "kind": kind, "task": "eigenfunction", "index": j}
+                )
             runs.append({"model": model, "kind": kind, "task": "cifar2", "index": 0})
     return runs
 
 
 def run_task(run):
-    return f"eigenfunction{run['index']}" if run["task"] == "eigenfunction" else run["task"]
+    return (
+        f"eigenfunction{run['index']}"
+        if run["task"] == "eigenfunction"
+        else run["task"]
+    )
 
 
 def fig2_metrics():
-    return [metrics_file(DATASET, r["model"], SEED, run_task(r), r["kind"]) for r in fig2_runs()]
+    return [
+        metrics_file(DATASET, r["model"], SEED, run_task(r), r["kind"])
+        for r in fig2_runs()
+    ]
 
 
 def fig3_runs(kind):
     f3 = config["fig3"]
-    return [run_dir(DATASET, f3["model"], SEED, f"eigenfunction{j}", "network") + f"/{kind}.csv" for j in f3["eigenfunctions"]]
+    return [
+        str(
+            Path(run_dir(DATASET, f3["model"], SEED, f"eigenfunction{j}", "network"))
+            / f"{kind}.csv"
+        )
+        for j in f3["eigenfunctions"]
+    ]
 
 
 def fig4_runs():
     f4 = config["fig4"]
     return [
-        {"model": model, "kind": kind, "index": j} for model in f4["models"] for kind in ("network", "linearized") for j in f4["nads"]
+        {"model": model, "kind": kind, "index": j}
+        for model in f4["models"]
+        for kind in ("network", "linearized")
+        for j in f4["nads"]
     ]
 
 
 def fig4_metrics():
     dataset = f"gaussian{config['fig4']['size']}"
-    return [metrics_file(dataset, r["model"], SEED, f"nad{r['index']}", r["kind"]) for r in fig4_runs()]
+    return [
+        metrics_file(dataset, r["model"], SEED, f"nad{r['index']}", r["kind"])
+        for r in fig4_runs()
+    ]
 
 
 def fig4_nads():
-    return [f"results/nads/gaussian{config['fig4']['size']}/{model}-seed{SEED}.h5" for model in config["fig4"]["models"]]
+    return [
+        f"results/nads/gaussian{config['fig4']['size']}/{model}-seed{SEED}.h5"
+        for model in config["fig4"]["models"]
+    ]
 
 
 def fig5_runs():
@@ -300,7 +368,10 @@ def fig5_runs():
 
 
 def fig5_metrics():
-    return [metrics_file(DATASET, r["model"], r["seed"], f"cifar2-n{r['size']}", r["kind"]) for r in fig5_runs()]
+    return [
+        metrics_file(DATASET, r["model"], r["seed"], f"cifar2-n{r['size']}", r["kind"])
+        for r in fig5_runs()
+    ]
 
 
 def fig7_alignment():
@@ -311,16 +382,33 @@ def fig7_alignment():
 def fig8_runs():
     f8 = config["fig8"]
     task = f"eigenfunction{f8['target']}"
-    names = {"network": "network", "unbiased-e0": "linearized at θ0", f"unbiased-e{EPOCHS}": "linearized at θ*"}
-    return [(name, metrics_file(DATASET, f8["model"], SEED, task, kind)) for kind, name in names.items()]
+    names = {
+        "network": "network",
+        "unbiased-e0": "linearized at θ0",
+        f"unbiased-e{EPOCHS}": "linearized at θ*",
+    }
+    return [
+        (name, metrics_file(DATASET, f8["model"], SEED, task, kind))
+        for kind, name in names.items()
+    ]
 
 
 def fig9_runs():
     f9 = config["fig9"]
     task = f"eigenfunction{f9['target']}"
-    runs = [({"kind": "linearized", "pretraining_epochs": e}, metrics_file(DATASET, f9["model"], SEED, task, f"unbiased-e{e}"))
-            for e in sorted(f9["epochs"])]
-    runs.append(({"kind": "network", "pretraining_epochs": EPOCHS}, metrics_file(DATASET, f9["model"], SEED, task, "network")))
+    runs = [
+        (
+            {"kind": "linearized", "pretraining_epochs": e},
+            metrics_file(DATASET, f9["model"], SEED, task, f"unbiased-e{e}"),
+        )
+        for e in sorted(f9["epochs"])
+    ]
+    runs.append(
+        (
+            {"kind": "network", "pretraining_epochs": EPOCHS},
+            metrics_file(DATASET, f9["model"], SEED, task, "network"),
+        )
+    )
     return runs
 
 
@@ -329,7 +417,7 @@ def fig9_runs():
 
 def kernel_samples(kernel):
     """Number of samples of a kernel "{dataset}/{samples}/...": all, or a run's training samples."""
-    if kernel.split("/")[1] == "all":
+    if Path(kernel).parts[1] == "all":
         return N_TRAIN + N_TEST
     subset = re.search(r"/cifar2-n(\d+)/", kernel)
     return int(subset.group(1)) if subset else N_TRAIN

@@ -66,7 +66,7 @@ def base():
         (lambda c: c["fig4"].update(nads=[1, 300]), "'fig4.nads': index 300 is beyond the 256 input dimensions"),
         (lambda c: c["fig5"].update(sizes=[64, 500]), "'fig5.sizes': 64 is smaller than train.batch_size (128)"),
         (lambda c: c["fig5"].update(sizes=[500, 5000]), "'fig5.sizes': 5000 exceeds the 4000 training samples"),
-        (lambda c: c["fig6"].update(epochs=[0, 200]), "'fig6.epochs': epoch 200 is beyond train.epochs (100)"),
+        (lambda c: c["fig6"].update(epochs=[0, 200]), "'fig6.epochs': epoch 200 is beyond train.epochs (40)"),
         (lambda c: c["fig9"].update(target=2000), "'fig9.target': eigenfunction 2000 is beyond spectrum.k (1000)"),
         (lambda c: c["fig2"].update(eigenfunctions=[0, 5]), "'fig2.eigenfunctions.0'"),
     ],

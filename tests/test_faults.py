@@ -168,3 +168,21 @@ def test_full_disk_during_a_checkpoint(full_disk, monkeypatch):
     with pytest.raises(ResourceError, match="no space left"):
         io.save_torch(big, where / "epoch1.pt")
     assert list(where.iterdir()) == []
+
+
+def test_matrix_too_large_for_memory_is_refused_before_reading(uninterrupted, monkeypatch):
+    straight, _ = uninterrupted["gram"]
+    from ntkrepro.ntk import memory
+
+    monkeypatch.setattr(memory, "available_bytes", lambda device: 1 << 16)
+    with pytest.raises(ResourceError, match=r"reading .*gram.h5 as float64 needs about 800.0 KiB but only 64.0 KiB"):
+        ntk.read_gram(straight / "gram.h5")
+    with pytest.raises(ResourceError, match="eigh of a 320x320 matrix"):
+        spectra.eigendecompose(np.eye(320), 5)
+
+
+def test_network_too_large_for_the_memory_budget_is_refused():
+    from ntkrepro.models import build_model
+
+    with pytest.raises(ResourceError, match="more than the memory budget"):
+        ntk.gram(build_model("mlp", (1, 8, 8)), torch.randn(10, 1, 8, 8), memory_bytes=1000, block_size=None)

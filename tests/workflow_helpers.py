@@ -1,5 +1,6 @@
 """Run the Snakemake workflow in a scratch copy of the repository, as a user would."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -7,7 +8,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKFLOW_FILES = ["Snakefile", "workflow", "config", "envs", ".test", "profiles"]
+# src/ too: the workflow runs this copy of the library (PYTHONPATH), so tests can edit it
+WORKFLOW_FILES = ["Snakefile", "workflow", "config", "envs", ".test", "profiles", "src"]
 
 
 def copy_workflow(dest: Path) -> Path:
@@ -15,15 +17,16 @@ def copy_workflow(dest: Path) -> Path:
     for name in WORKFLOW_FILES:
         src = ROOT / name
         if src.is_dir():
-            shutil.copytree(src, dest / name, dirs_exist_ok=True)
+            shutil.copytree(src, dest / name, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         elif src.exists():
             shutil.copy2(src, dest / name)
     return dest
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
-    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600, cores: int = 2) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), *args]
+    env = {**os.environ, "PYTHONPATH": str(workdir / "src")}
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
     return proc

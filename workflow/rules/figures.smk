@@ -166,7 +166,12 @@ for n in FIGURE_NUMBERS:
         input:
             f"figures/fig{n}.csv",
         output:
-            report(f"figures/fig{n}.pdf", caption=f"../report/fig{n}.rst", category="Figures", labels={"figure": n}),
+            report(
+                f"figures/fig{n}.pdf",
+                caption=f"../report/fig{n}.rst",
+                category="Figures",
+                labels={"figure": n},
+            ),
         log:
             f"logs/figures/fig{n}.log",
         localrule: True
@@ -185,7 +190,9 @@ rule claims:
     input:
         tables=[f"figures/fig{n}.csv" for n in FIGURE_NUMBERS],
     output:
-        md=report("figures/claims.md", caption="../report/claims.rst", category="Claims"),
+        md=report(
+            "figures/claims.md", caption="../report/claims.rst", category="Claims"
+        ),
         csv="figures/claims.csv",
     log:
         "logs/figures/claims.log",

@@ -6,7 +6,7 @@ rule gram_init:
         data="results/data/{dataset}.pt",
         model="results/init/{dataset}/{model}-seed{seed}.pt",
     output:
-        "results/kernels/{dataset}/all/{model}-seed{seed}/init.h5",
+        keep("results/kernels/{dataset}/all/{model}-seed{seed}/init.h5"),
     log:
         "logs/gram/{dataset}/all/{model}-seed{seed}/init.log",
     conda:
@@ -30,7 +30,9 @@ rule gram_checkpoint:
         task=task_file,
         checkpoints="results/runs/{dataset}/{model}-seed{seed}/{task}/{kind}/checkpoints",
     output:
-        "results/kernels/{dataset}/{samples}/{model}-seed{seed}/{task}/{kind}/epoch{epoch}.h5",
+        keep(
+            "results/kernels/{dataset}/{samples}/{model}-seed{seed}/{task}/{kind}/epoch{epoch}.h5"
+        ),
     log:
         "logs/gram/{dataset}/{samples}/{model}-seed{seed}/{task}/{kind}/epoch{epoch}.log",
     conda:

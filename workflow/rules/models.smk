@@ -22,8 +22,10 @@ rule train:
         data=data_file,
         task=task_file,
     output:
-        checkpoints=directory(
-            "results/runs/{dataset}/{model}-seed{seed}/{task}/{kind}/checkpoints"
+        checkpoints=keep(
+            directory(
+                "results/runs/{dataset}/{model}-seed{seed}/{task}/{kind}/checkpoints"
+            )
         ),
         metrics="results/runs/{dataset}/{model}-seed{seed}/{task}/{kind}/metrics.csv",
         steps="results/runs/{dataset}/{model}-seed{seed}/{task}/{kind}/steps.csv",

@@ -109,8 +109,8 @@ def choose_tile(m: int, bytes_per_sample: int, budget: int, requested: int | Non
         return m
     if size < 1:
         raise ResourceError(
-            f"one sample's Jacobian features take {bytes_per_sample / 2**20:.0f} MiB, more than the "
-            f"memory budget of {budget / 2**30:.1f} GiB; raise kernel.memory_gb or use a larger device"
+            f"one sample's Jacobian features take {memory.describe(bytes_per_sample)}, more than the memory "
+            f"budget of {memory.describe(budget)} allows; raise kernel.memory_gb or use a larger device"
         )
     return max(1, (size // TILE_MULTIPLE) * TILE_MULTIPLE) if size >= TILE_MULTIPLE else size
 

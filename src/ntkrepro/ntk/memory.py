@@ -62,11 +62,15 @@ def default_budget(device: torch.device) -> int:
     return int(BUDGET_FRACTION * available_bytes(device))
 
 
+def describe(nbytes: float) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:.1f} {unit}"
+    return f"{nbytes:.0f} bytes"
+
+
 def require(nbytes: float, device: torch.device, what: str, hint: str) -> None:
     """Fail before starting when ``what`` needs more than the device has available."""
     have = available_bytes(device)
     if nbytes > have:
-        raise ResourceError(
-            f"{what} needs about {nbytes / 2**30:.1f} GiB but only {have / 2**30:.1f} GiB is available "
-            f"on {device}; {hint}"
-        )
+        raise ResourceError(f"{what} needs about {describe(nbytes)} but only {describe(have)} is available on {device}; {hint}")

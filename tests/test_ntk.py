@@ -1,3 +1,4 @@
+import h5py
 import numpy as np
 import pytest
 import torch
@@ -117,6 +118,15 @@ def test_hdf5_tiles_reassemble_to_the_same_matrix(tmp_path, rng):
     assert np.array_equal(K, ntk.gram(model, x, block_size=8).numpy())
     assert relative_error(torch.from_numpy(K), reference_gram(model, x)) < 1e-5
     assert not (tmp_path / "gram.h5.partial").exists()
+    with h5py.File(path) as h5:
+        assert np.array_equal(h5["sample_ids"][:], np.arange(37))
+
+
+def test_hdf5_records_which_samples_the_rows_are(tmp_path, rng):
+    ids = np.arange(100, 120)
+    ntk.write_gram(NETWORKS["lenet"](rng), inputs(rng, 20), tmp_path / "gram.h5", sample_ids=ids)
+    with h5py.File(tmp_path / "gram.h5") as h5:
+        assert np.array_equal(h5["sample_ids"][:], ids) and h5["gram"].shape == (20, 20)
 
 
 def test_resumed_gram_equals_uninterrupted(tmp_path, rng, monkeypatch):

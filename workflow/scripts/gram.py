@@ -14,9 +14,11 @@ def main(snakemake, log):
     data = Dataset.load(snakemake.input.data)
     samples = snakemake.params.samples
     x = data.inputs(samples)
+    ids = torch.arange(len(x))  # "all": training samples, then test samples as n_train + i
     if samples == "train" and "task" in snakemake.input.keys():
         idx = io.load_torch(snakemake.input.task).get("train_indices")
-        x = x if idx is None else x[idx]  # the run's own training samples
+        if idx is not None:  # the run's own training samples
+            x, ids = x[idx], idx
     info = ntk.write_gram(
         model,
         x,
@@ -27,6 +29,7 @@ def main(snakemake, log):
         allow_tf32=k["allow_tf32"],
         memory_bytes=int(k["memory_gb"] * 2**30) if k["memory_gb"] else None,
         meta={"model_file": str(model_file), "samples": samples, "model_spec": model.spec},
+        sample_ids=ids.numpy(),
     )
     log.info(f"wrote {snakemake.output[0]}: {info['m']}x{info['m']} in {info['seconds_this_run']:.1f} s")
 

@@ -56,8 +56,13 @@ def write_gram(
     allow_tf32: bool = False,
     memory_bytes: int | None = None,
     meta: dict | None = None,
+    sample_ids=None,
 ) -> dict:
-    """Compute Θ(x, x) and write it to ``path`` (dataset ``gram``); returns the file's metadata."""
+    """Compute Θ(x, x) and write it to ``path`` (dataset ``gram``); returns the file's metadata.
+
+    ``sample_ids`` (default 0..m-1) says which samples of the source the rows are; it is stored
+    beside the matrix as the dataset ``sample_ids``.
+    """
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
     digest = fingerprint(model, x, dtype)
@@ -102,7 +107,8 @@ def write_gram(
         "fingerprint": digest,
         **(meta or {}),
     }
-    _assemble(partial, path, tiling, np.dtype(info["dtype"]), info)
+    ids = np.arange(m) if sample_ids is None else np.asarray(sample_ids, dtype=np.int64)
+    _assemble(partial, path, tiling, np.dtype(info["dtype"]), info, ids)
     io.remove_tree(partial)
     return info
 
@@ -118,10 +124,11 @@ def _read_state(partial: Path) -> dict | None:
         return None
 
 
-def _assemble(partial: Path, path: Path, tiling, np_dtype, meta: dict) -> None:
+def _assemble(partial: Path, path: Path, tiling, np_dtype, meta: dict, sample_ids: np.ndarray) -> None:
     edge = min(tiling.m1, CHUNK_EDGE)
-    data_bytes = tiling.m1 * tiling.m1 * np_dtype.itemsize
+    data_bytes = tiling.m1 * tiling.m1 * np_dtype.itemsize + sample_ids.nbytes
     with io.create_h5(path, meta, data_bytes=data_bytes, rdcc_nbytes=WRITE_CACHE_BYTES) as h5:
+        h5.create_dataset("sample_ids", data=sample_ids)
         ds = h5.create_dataset(DATASET, (tiling.m1, tiling.m1), dtype=np_dtype, chunks=(edge, edge))
         for i, j in tiling.tiles():
             tile = np.load(_tile_path(partial, (i, j)))

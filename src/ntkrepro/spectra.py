@@ -7,6 +7,7 @@ the paper, with a fixed sign: the entry of largest magnitude of each φ_j is pos
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,22 @@ def eigendecompose(
         )
         values, vectors = values[::-1], vectors[:, ::-1].T
     return np.ascontiguousarray(values), _fix_signs(np.ascontiguousarray(vectors))
+
+
+def estimate_seconds(m: int, *, device=None, probe: int = 400) -> float:
+    """Time of an eigendecomposition of size ``m``: a ``probe``-sized one timed now, scaled by m³.
+
+    LAPACK's work is dominated by the O(m³) reduction to tridiagonal form, so this is a fair guide
+    to the time left of the one uninterruptible call.
+    """
+    if m <= probe:
+        return 0.0
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((probe, probe))
+    a = a @ a.T
+    t0 = time.monotonic()
+    eigendecompose(a, probe // 10, device=device)
+    return (time.monotonic() - t0) * (m / probe) ** 3
 
 
 def _fix_signs(vectors: np.ndarray) -> np.ndarray:

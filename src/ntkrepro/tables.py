@@ -6,8 +6,6 @@ and returns columns (name -> list) in the order the figure's CSV has them.
 
 from __future__ import annotations
 
-import numpy as np
-
 from . import io
 from .metrics import iterations_to_loss
 
@@ -83,8 +81,3 @@ def curves_table(labels: list[dict], metrics: list) -> dict:
             rows["train_loss"].append(table["train_loss"][i])
             rows["test_accuracy"].append(table["test_accuracy"][i])
     return rows
-
-
-def nanmean_std(values) -> tuple[float, float]:
-    v = np.asarray(values, dtype=np.float64)
-    return float(np.nanmean(v)), float(np.nanstd(v))

@@ -5,6 +5,7 @@ import time
 import numpy as np
 
 from ntkrepro import ntk, spectra
+from ntkrepro.progress import format_seconds
 from ntkrepro.workflow import run
 
 
@@ -17,7 +18,11 @@ def main(snakemake, log):
     k = min(s["k"], K.shape[0])
     if k < s["k"]:
         log.info(f"spectrum.k = {s['k']} exceeds the {K.shape[0]} samples of this matrix: keeping all {k}")
-    log.info(f"eigendecomposing a {K.shape[0]}x{K.shape[0]} matrix: top {k} ({s['dtype']}, device {s['device']})")
+    estimate = spectra.estimate_seconds(K.shape[0], device=s["device"])
+    log.info(
+        f"eigendecomposing a {K.shape[0]}x{K.shape[0]} matrix: top {k} ({s['dtype']}, device {s['device']}), "
+        f"expected to take about {format_seconds(estimate)}"
+    )
     t0 = time.monotonic()
     values, vectors = spectra.eigendecompose(K, k, device=s["device"], dtype=dtype, overwrite=True)
     seconds = time.monotonic() - t0

@@ -1,7 +1,7 @@
 """Empirical-NTK Gram matrices and eigendecompositions: ntkrepro against the alternatives, in one
 run, on the same networks, inputs and machine.
 
-    python benchmarks/gram_benchmark.py              # everything (about an hour on 2 CPU cores)
+    python benchmarks/gram_benchmark.py              # everything (several hours on 2 CPU cores)
     python benchmarks/gram_benchmark.py --quick      # m = 1000 and 2000 only
 
 Methods, each run in a fresh subprocess (so its peak memory is its own):

@@ -137,6 +137,8 @@ def test_dataset_edit_reruns_everything_downstream_of_it(built):
         ("ntk/engine.py", {"gram_init", "gram_checkpoint", "eigendecompose", "train", "alignment"},
          {"initialize", "prepare_dataset", "nads", "cifar2_task"}),
         ("train.py", {"train", "gram_checkpoint", "fig5_table"}, {"gram_init", "initialize", "nads"}),
+        # imported indirectly (through train.py, ntk/hdf5.py and spectra.py), never named by a rule
+        ("progress.py", {"train", "gram_init", "eigendecompose"}, {"initialize", "prepare_dataset", "nads", "cifar2_task"}),
     ],
 )
 def test_library_edit_reruns_the_rules_that_use_it(built, module, expected, untouched):

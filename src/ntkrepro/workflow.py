@@ -12,7 +12,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from .errors import NtkReproError
-from .ntk.engine import resolve_device
+from .devices import resolve_device
 
 
 def run(snakemake, main: Callable[[object, logging.Logger], None]) -> None:

@@ -15,6 +15,6 @@ rule prepare_dataset:
     params:
         dataset=dataset_params(),
         source=dataset_source,
-        code=code_version("data"),
+        code=code_version("prepare_dataset.py"),
     script:
         "../scripts/prepare_dataset.py"

@@ -17,7 +17,7 @@ if "fig2" in config:
             "../../envs/ntkrepro.yaml"
         params:
             runs=fig2_runs(),
-            code=code_version("tables"),
+            code=code_version("fig2_table.py"),
         script:
             "../scripts/fig2_table.py"
 
@@ -38,7 +38,7 @@ if "fig3" in config:
         params:
             indices=config["fig3"]["eigenfunctions"],
             threshold=config["fig3"]["loss_threshold"],
-            code=code_version("tables", "metrics"),
+            code=code_version("fig3_table.py"),
         script:
             "../scripts/fig3_table.py"
 
@@ -59,7 +59,7 @@ if "fig4" in config:
         params:
             models=config["fig4"]["models"],
             runs=fig4_runs(),
-            code=code_version("tables", "nads"),
+            code=code_version("fig4_table.py"),
         script:
             "../scripts/fig4_table.py"
 
@@ -78,7 +78,7 @@ if "fig5" in config:
             "../../envs/ntkrepro.yaml"
         params:
             runs=fig5_runs(),
-            code=code_version("tables"),
+            code=code_version("fig5_table.py"),
         script:
             "../scripts/fig5_table.py"
 
@@ -98,7 +98,7 @@ if "fig6" in config:
         params:
             epochs=sorted(config["fig6"]["epochs"]),
             k=config["fig6"]["k"],
-            code=code_version("spectra"),
+            code=code_version("energy_concentration.py"),
         script:
             "../scripts/energy_concentration.py"
 
@@ -115,7 +115,7 @@ rule fig7_table:
         "../../envs/ntkrepro.yaml"
     params:
         target=config["fig7"]["target"],
-        code=code_version("tables"),
+        code=code_version("fig7_table.py"),
     script:
         "../scripts/fig7_table.py"
 
@@ -134,7 +134,7 @@ if "fig8" in config:
             "../../envs/ntkrepro.yaml"
         params:
             names=[name for name, _ in fig8_runs()],
-            code=code_version("tables"),
+            code=code_version("fig8_table.py"),
         script:
             "../scripts/fig8_table.py"
 
@@ -153,7 +153,7 @@ if "fig9" in config:
             "../../envs/ntkrepro.yaml"
         params:
             runs=[label for label, _ in fig9_runs()],
-            code=code_version("tables"),
+            code=code_version("fig9_table.py"),
         script:
             "../scripts/fig9_table.py"
 
@@ -181,7 +181,7 @@ for n in FIGURE_NUMBERS:
             figure=n,
             title=figure_title(n),
             dpi=config["plot"]["dpi"],
-            code=code_version("plotting"),
+            code=code_version("plot_figure.py"),
         script:
             "../scripts/plot_figure.py"
 
@@ -202,6 +202,6 @@ rule claims:
     params:
         figures=FIGURE_NUMBERS,
         scale=scale_text(),
-        code=code_version("claims", "metrics"),
+        code=code_version("claims.py"),
     script:
         "../scripts/claims.py"

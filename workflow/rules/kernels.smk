@@ -19,7 +19,7 @@ rule gram_init:
         kernel=kernel_params(),
         compute=compute_params(),
         samples="all",
-        code=code_version("ntk"),
+        code=code_version("gram.py"),
     script:
         "../scripts/gram.py"
 
@@ -46,6 +46,6 @@ rule gram_checkpoint:
         compute=compute_params(),
         samples="{samples}",
         model=checkpoint_file,
-        code=code_version("ntk"),
+        code=code_version("gram.py"),
     script:
         "../scripts/gram.py"

@@ -17,6 +17,6 @@ rule alignment:
     params:
         epochs=alignment_epochs,
         compute=compute_params(),
-        code=code_version("spectra"),
+        code=code_version("alignment.py"),
     script:
         "../scripts/alignment.py"

@@ -11,7 +11,7 @@ rule initialize:
         "../../envs/ntkrepro.yaml"
     params:
         model=model_params,
-        code=code_version("models"),
+        code=code_version("initialize.py"),
     script:
         "../scripts/initialize.py"
 
@@ -42,6 +42,6 @@ rule train:
         linearization=linearization_params,
         compute=compute_params(),
         resume=resume_dir,
-        code=code_version("train", "models", "linearize"),
+        code=code_version("train.py"),
     script:
         "../scripts/train.py"

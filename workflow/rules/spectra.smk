@@ -18,7 +18,7 @@ rule eigendecompose:
     params:
         spectrum=spectrum_params(),
         compute=compute_params(),
-        code=code_version("spectra"),
+        code=code_version("eigendecompose.py"),
     script:
         "../scripts/eigendecompose.py"
 
@@ -42,6 +42,6 @@ if "fig4" in config:
             input_shape=lambda w: input_shape(w.dataset),
             seed=lambda w: int(w.seed),
             compute=compute_params(),
-            code=code_version("nads"),
+            code=code_version("nads.py"),
         script:
             "../scripts/nads.py"

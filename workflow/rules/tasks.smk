@@ -12,7 +12,7 @@ rule eigenfunction_task:
         "../../envs/ntkrepro.yaml"
     params:
         n_train=N_TRAIN,
-        code=code_version("tasks"),
+        code=code_version("eigenfunction_task.py"),
     script:
         "../scripts/eigenfunction_task.py"
 
@@ -29,7 +29,7 @@ rule cifar2_task:
     params:
         size=None,
         seed=None,
-        code=code_version("tasks"),
+        code=code_version("cifar2_task.py"),
     script:
         "../scripts/cifar2_task.py"
 
@@ -46,7 +46,7 @@ rule cifar2_subset_task:
     params:
         size=lambda w: int(w.size),
         seed=lambda w: int(w.seed),
-        code=code_version("tasks"),
+        code=code_version("cifar2_task.py"),
     script:
         "../scripts/cifar2_task.py"
 
@@ -64,6 +64,6 @@ rule nad_task:
         task=fig4_task_params(),
         input_shape=lambda w: input_shape(w.dataset),
         seed=lambda w: int(w.seed),
-        code=code_version("nads"),
+        code=code_version("nad_task.py"),
     script:
         "../scripts/nad_task.py"

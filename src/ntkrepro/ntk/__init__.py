@@ -4,7 +4,7 @@
 symmetric Gram matrix to chunked HDF5 tile by tile, resuming after a kill.
 """
 
-from .engine import GramComputation, gram, resolve_device, tf32
+from .engine import GramComputation, gram, tf32
 from .hdf5 import gram_meta, open_gram, read_gram, write_gram
 
-__all__ = ["gram", "write_gram", "read_gram", "open_gram", "gram_meta", "GramComputation", "resolve_device", "tf32"]
+__all__ = ["gram", "write_gram", "read_gram", "open_gram", "gram_meta", "GramComputation", "tf32"]

@@ -13,6 +13,7 @@ from typing import Iterator
 import torch
 from torch import nn
 
+from ..devices import resolve_device
 from ..errors import ResourceError
 from . import memory
 from .features import Features, FuncFeatures, HookFeatures, Unsupported, contract
@@ -21,8 +22,8 @@ log = logging.getLogger(__name__)
 
 # Samples per forward/backward pass when extracting features (bounds activation memory)
 FORWARD_CHUNK = 256
-# Largest tile edge per device. Smaller tiles skip more of the lower triangle; on the 2-core CPU
-# of benchmarks/README.md 1024 was fastest at m = 10,000. The GPU value is a guess, not measured.
+# Largest tile edge per device. Smaller tiles skip more of the lower triangle; on a 2-core CPU
+# (LeNet, m = 10,000) 1024 was the fastest edge tried. The GPU value is a guess, not measured.
 MAX_TILE = {"cpu": 1024, "cuda": 8192}
 TILE_MULTIPLE = 256
 
@@ -36,12 +37,6 @@ def tf32(allowed: bool):
         yield
     finally:
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old
-
-
-def resolve_device(device) -> torch.device:
-    if device in (None, "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def prepare_model(model: nn.Module, device: torch.device, dtype: torch.dtype) -> nn.Module:

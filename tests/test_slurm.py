@@ -1,6 +1,5 @@
 """The workflow on a real (one-node, localhost) SLURM with profiles/slurm, as a cluster user runs it."""
 
-import os
 import re
 import shutil
 import subprocess

@@ -4,17 +4,15 @@
 # tasks), {model} (a name under `models:`), {seed}, {task} (eigenfunction{j}, cifar2,
 # cifar2-n{size}, nad{j}), {kind} (network, linearized, unbiased-e{epoch}), {samples} (all, train)
 # and {epoch}. Everything else reaches the rules through params:, so an edit re-runs what it affects.
-import ast
-import hashlib
 import re
 from pathlib import Path
 
 try:
     import torch
 
-    import ntkrepro
     from ntkrepro import config as ntk_config
     from ntkrepro.data import input_shape as dataset_shape
+    from ntkrepro.provenance import source_digest
 except ImportError as e:
     raise WorkflowError(
         f"the ntkrepro package is not importable here ({e}); run `pip install -e .` in the "
@@ -77,62 +75,7 @@ def canonical(value):
 def code_version(script):
     """Digest of the library modules a rule's script imports, directly or through each other, so
     that editing any of them re-runs the rules that run it (and only those)."""
-    h = hashlib.blake2b(digest_size=8)
-    for f in library_files(Path(workflow.basedir) / "workflow/scripts" / script):
-        h.update(f.read_bytes())
-    return h.hexdigest()
-
-
-def library_files(source):
-    """The ntkrepro source files that importing ``source`` executes (sorted)."""
-    root = Path(ntkrepro.__file__).parent
-    seen, todo = set(), [Path(source)]
-    while todo:
-        path = todo.pop()
-        dotted = None
-        if path.is_relative_to(root):
-            parts = path.relative_to(root).with_suffix("").parts
-            dotted = ".".join(("ntkrepro",) + parts).removesuffix(".__init__")
-        for name in imported_names(path, dotted):
-            for f in module_files(root, name):
-                if f not in seen:
-                    seen.add(f)
-                    todo.append(f)
-    return sorted(seen)
-
-
-def imported_names(path, dotted):
-    """Absolute dotted names of what ``path`` (the module ``dotted``, or a script) imports."""
-    package = (
-        dotted if path.name == "__init__.py" else (dotted or "").rpartition(".")[0]
-    )
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join(anchor + ([node.module] if node.module else []))
-            yield base
-            yield from (f"{base}.{alias.name}" for alias in node.names)
-
-
-def module_files(root, name):
-    """Files of ntkrepro module ``name`` and of the packages above it (run on import)."""
-    parts = name.split(".")
-    if parts[0] != "ntkrepro":
-        return []
-    files = []
-    for depth in range(len(parts)):
-        here = root.joinpath(*parts[1 : depth + 1])
-        if here.with_suffix(".py").is_file() and depth > 0:
-            files.append(here.with_suffix(".py"))
-        elif (here / "__init__.py").is_file():
-            files.append(here / "__init__.py")
-        else:
-            break  # an attribute imported from a module, not a module
-    return files
+    return source_digest(Path(workflow.basedir) / "workflow/scripts" / script)
 
 
 # ---- parameter sets ---------------------------------------------------------------------------

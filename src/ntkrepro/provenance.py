@@ -1,0 +1,70 @@
+"""Which library source files a script runs, found by reading imports, and their digest: a rule's
+params carry the digest so that editing any module it runs re-runs it."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def source_digest(script) -> str:
+    """Digest of the ntkrepro files that running ``script`` imports, directly or indirectly."""
+    h = hashlib.blake2b(digest_size=8)
+    for f in library_files(script):
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def library_files(source):
+    """The ntkrepro source files that importing ``source`` executes (sorted)."""
+    root = ROOT
+    seen, todo = set(), [Path(source)]
+    while todo:
+        path = todo.pop()
+        dotted = None
+        if path.is_relative_to(root):
+            parts = path.relative_to(root).with_suffix("").parts
+            dotted = ".".join(("ntkrepro",) + parts).removesuffix(".__init__")
+        for name in imported_names(path, dotted):
+            for f in module_files(root, name):
+                if f not in seen:
+                    seen.add(f)
+                    todo.append(f)
+    return sorted(seen)
+
+
+def imported_names(path, dotted):
+    """Absolute dotted names of what ``path`` (the module ``dotted``, or a script) imports."""
+    package = (
+        dotted if path.name == "__init__.py" else (dotted or "").rpartition(".")[0]
+    )
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def module_files(root, name):
+    """Files of ntkrepro module ``name`` and of the packages above it (run on import)."""
+    parts = name.split(".")
+    if parts[0] != "ntkrepro":
+        return []
+    files = []
+    for depth in range(len(parts)):
+        here = root.joinpath(*parts[1 : depth + 1])
+        if here.with_suffix(".py").is_file() and depth > 0:
+            files.append(here.with_suffix(".py"))
+        elif (here / "__init__.py").is_file():
+            files.append(here / "__init__.py")
+        else:
+            break  # an attribute imported from a module, not a module
+    return files

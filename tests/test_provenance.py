@@ -1,0 +1,29 @@
+"""Which library files a rule's script runs, found from its imports."""
+
+from pathlib import Path
+
+from ntkrepro import provenance
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
+
+
+def names(script):
+    return {str(f.relative_to(provenance.ROOT)) for f in provenance.library_files(SCRIPTS / script)}
+
+
+def test_direct_and_indirect_imports_are_found():
+    train = names("train.py")
+    assert {"train.py", "models.py", "linearize.py", "workflow.py", "progress.py", "io.py", "errors.py",
+            "__init__.py"} <= train
+    assert not any(n.startswith("ntk/") for n in train) and "plotting.py" not in train
+    assert {"ntk/__init__.py", "ntk/engine.py", "ntk/features.py", "ntk/hdf5.py", "ntk/memory.py"} <= names("gram.py")
+
+
+def test_digest_covers_only_library_imports(tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text("import os\n")
+    assert provenance.library_files(script) == []
+    unrelated = provenance.source_digest(script)
+    script.write_text("import os\nfrom ntkrepro import plotting\n")
+    assert {f.name for f in provenance.library_files(script)} >= {"plotting.py", "__init__.py"}
+    assert provenance.source_digest(script) not in (unrelated, provenance.source_digest(SCRIPTS / "train.py"))

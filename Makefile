@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CORES ?= all
 
-.PHONY: install run test lint rulegraph clean
+.PHONY: install run test lint rulegraph graphviz clean
 
 install: $(VENV)/.installed
 
@@ -13,6 +13,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt -e ".[test]"
+	$(BIN)/python -m ntkrepro.cli_hints
 	touch $@
 
 run: install
@@ -25,8 +26,11 @@ lint: install
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile workflow/
 
-rulegraph: install
+rulegraph: graphviz install
 	$(BIN)/snakemake --rulegraph dot | dot -Tsvg > docs/rulegraph.svg
+
+graphviz:
+	@command -v dot >/dev/null || { echo "make rulegraph needs Graphviz's dot: apt-get install graphviz (or conda install graphviz)" >&2; exit 1; }
 
 clean:
 	rm -rf results logs figures/*.pdf figures/*.csv .snakemake

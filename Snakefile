@@ -1,6 +1,6 @@
-# Regenerates the figures of "What can linearized neural networks actually say about
-# generalization?" (Ortiz-Jiménez et al., NeurIPS 2021) and the claims scorecard.
-# `snakemake --cores N` builds every configured figure; README.md explains the DAG.
+# Regenerates the figures of five papers on the empirical neural tangent kernel, each with its data
+# and a claims scorecard. `snakemake --cores N` builds every enabled paper; `snakemake --cores N
+# ortiz2021` one paper; `snakemake figures/fig7.pdf` one figure. README.md explains the DAG.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -25,5 +25,4 @@ include: "workflow/rules/figures.smk"
 rule all:
     default_target: True
     input:
-        FIGURES,
-        CLAIMS,
+        all_targets(),

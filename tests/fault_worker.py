@@ -1,11 +1,12 @@
 """A long job for the fault-injection tests to kill: `train` or `gram` into a directory."""
 
+import json
 import sys
 from pathlib import Path
 
 import torch
 
-from ntkrepro import ntk, train
+from ntkrepro import ntk, training
 from ntkrepro.models import build_model, initialize, save_model
 
 
@@ -21,12 +22,14 @@ def main(what: str, out: Path) -> None:
     model = initialize(build_model("lenet", (1, 8, 8)), "lecun-normal", 0)
     x, y = data()
     if what == "train":
-        settings = train.Settings(epochs=40, batch_size=16, lr=0.05, checkpoints=[0, 10, 40])
-        history, _ = train.train(
-            model, save_model, x[:256], y[:256], x[256:], y[256:], settings,
-            checkpoint_paths={e: out / f"epoch{e}.pt" for e in settings.checkpoints}, resume_dir=out / "resume",
+        recipe = training.Recipe(epochs=40, batch_size=16, lr=0.05, checkpoints=[0, 10, 40])
+        result = training.train(
+            model, save_model, x[:256], y[:256], x[256:], y[256:], recipe,
+            checkpoint_paths={e: out / f"epoch{e}.pt" for e in recipe.checkpoints}, resume_dir=out / "resume",
         )
-        torch.save({"params": train.parameters_flat(model), "history": history}, out / "final.pt")
+        torch.save({"params": training.parameters_flat(model), "history": result.history}, out / "final.pt")
+        with open(out / "starts.jsonl", "a") as f:  # one line per process that reached the end
+            f.write(json.dumps({"resumed_from": result.resumed_from, "epochs_trained": result.epochs_trained}) + "\n")
     else:
         ntk.write_gram(model, x, out / "gram.h5", block_size=16)
 

@@ -1,13 +1,20 @@
+"""Configuration checks: shipped configs valid, defaults, every bad input named by its key, and the
+schema's lists equal to the library's registries."""
+
 from pathlib import Path
 
 import pytest
 import yaml
 
 from ntkrepro import config as cfg
+from ntkrepro import data, models, training
 from ntkrepro.errors import ConfigError
+from ntkrepro.papers import load_all
+from ntkrepro.pipeline.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = cfg.load_schema(ROOT / "workflow/schemas/config.schema.yaml")
+PAPERS = load_all()
+SCHEMA = cfg.load_schema(ROOT / "workflow/schemas/config.schema.yaml", PAPERS)
 
 
 def load(path):
@@ -23,22 +30,27 @@ def merged(path):
     return config
 
 
+def valid(config):
+    cfg.validate(config, SCHEMA)
+    Plan(config, PAPERS)  # the figures check their own sections when the plan is made
+    return config
+
+
 @pytest.mark.parametrize("path", ["config/config.yaml", "config/cifar10.yaml", "config/paper.yaml", ".test/config.yaml"])
 def test_shipped_configs_are_valid(path):
-    cfg.validate(merged(path), SCHEMA)
-
-
-def test_paper_config_stands_alone():
-    assert cfg.validate(load("config/paper.yaml"), SCHEMA) == cfg.validate(merged("config/paper.yaml"), SCHEMA)
+    valid(merged(path))
 
 
 def test_defaults_are_filled_in():
-    minimal = {"dataset": {"name": "mnist-5k"}, "models": {"lenet": {"arch": "lenet"}}, "fig7": {"target": 3}}
+    minimal = {"dataset": {"name": "mnist-5k"}, "models": {"lenet": {"arch": "lenet"}}, "recipes": {"r": {}},
+               "ortiz2021": {"recipe": "r", "fig7": {"target": 3}}}
     c = cfg.validate(minimal, SCHEMA)
-    assert c["train"]["lr"] == 0.05 and c["train"]["momentum"] == 0.9
+    assert c["recipes"]["r"]["lr"] == 0.05 and c["recipes"]["r"]["momentum"] == 0.9
+    assert c["recipes"]["r"]["loss"] == "logistic" and c["recipes"]["r"]["until_loss"] is None
     assert c["kernel"]["dtype"] == "float32" and c["spectrum"]["k"] == 1000
     assert c["models"]["lenet"]["activation"] == "relu" and c["dataset"]["root"] == "data/raw"
     assert c["linearization"]["batchnorm_stats"] == "init" and c["compute"]["threads"] == 2
+    assert c["ortiz2021"]["fig7"]["model"] == "lenet" and c["ortiz2021"]["enabled"] is True
 
 
 def base():
@@ -48,48 +60,78 @@ def base():
 @pytest.mark.parametrize(
     "edit,message",
     [
-        (lambda c: c["train"].update(lrr=0.1), "unknown key 'train.lrr'"),
+        (lambda c: c["recipes"]["ortiz2021"].update(lrr=0.1), "unknown key 'recipes.ortiz2021.lrr'"),
         (lambda c: c.update(trian={}), "unknown key 'trian'"),
-        (lambda c: c["train"].update(epochs="ten"), "'train.epochs': 'ten' is not of type 'integer'"),
-        (lambda c: c["train"].update(lr=-1), "'train.lr'"),
+        (lambda c: c["recipes"]["ortiz2021"].update(epochs="ten"), "'recipes.ortiz2021.epochs': 'ten' is not of type 'integer'"),
+        (lambda c: c["recipes"]["ortiz2021"].update(lr=-1), "'recipes.ortiz2021.lr'"),
+        (lambda c: c["recipes"]["ortiz2021"].update(lr="1e-3x"), "'recipes.ortiz2021.lr': '1e-3x' is not a number"),
+        (lambda c: c["recipes"]["ortiz2021"].update(loss="hinge"), "'recipes.ortiz2021.loss': 'hinge' is not one of"),
+        (lambda c: c["recipes"]["ortiz2021"].update(until_loss=0.01), "recipes.ortiz2021': a recipe with until_loss cannot use the linear"),
         (lambda c: c["dataset"].update(name="cifar100"), "'dataset.name': 'cifar100' is not one of"),
         (lambda c: c["kernel"].update(dtype="float16"), "'kernel.dtype'"),
-        (lambda c: c["fig7"].pop("target"), "missing key 'fig7.target'"),
-        (lambda c: c["fig7"].update(target=1001), "'fig7.target': eigenfunction 1001 is beyond spectrum.k (1000)"),
+        (lambda c: c["ortiz2021"]["fig7"].pop("target"), "missing key 'ortiz2021.fig7.target'"),
+        (lambda c: c["ortiz2021"]["fig7"].update(target=1001), "'ortiz2021.fig7.target': eigenfunction 1001 is beyond spectrum.k (1000)"),
         (lambda c: c["spectrum"].update(k=6000), "'spectrum.k': 6000 eigenpairs asked for, but the Gram matrix has only 5000"),
-        (lambda c: c["train"].update(batch_size=5000), "'train.batch_size': 5000 exceeds the 4000 training samples"),
+        (lambda c: c["recipes"]["ortiz2021"].update(batch_size=5000), "'recipes.ortiz2021.batch_size': 5000 exceeds the 4000 training samples"),
         (lambda c: c["dataset"].update(name="synthetic", n_test=None), "needs dataset.n_train and dataset.n_test"),
         (lambda c: c["models"]["lenet"].update(activation="tanh"), "'models.lenet.activation'"),
         (lambda c: c["models"]["lenet"].update(width=8), "'models.lenet.width': not an option of arch 'lenet'"),
+        (lambda c: c["models"]["lenet"].update(init="xavier"), "'models.lenet.init': 'xavier' is not one of"),
         (lambda c: c["models"].update(bad_name={"arch": "mlp"}), "'bad_name'"),
-        (lambda c: c["fig2"].update(models=["lenet", "vgg"]), "'fig2.models': model 'vgg' is not defined under models"),
-        (lambda c: c["fig4"].update(nads=[1, 300]), "'fig4.nads': index 300 is beyond the 256 input dimensions"),
-        (lambda c: c["fig5"].update(sizes=[64, 500]), "'fig5.sizes': 64 is smaller than train.batch_size (128)"),
-        (lambda c: c["fig5"].update(sizes=[500, 5000]), "'fig5.sizes': 5000 exceeds the 4000 training samples"),
-        (lambda c: c["fig6"].update(epochs=[0, 200]), "'fig6.epochs': epoch 200 is beyond train.epochs (40)"),
-        (lambda c: c["fig9"].update(target=2000), "'fig9.target': eigenfunction 2000 is beyond spectrum.k (1000)"),
-        (lambda c: c["fig2"].update(eigenfunctions=[0, 5]), "'fig2.eigenfunctions.0'"),
+        (lambda c: c["ortiz2021"]["fig2"].update(models=["lenet", "vgg"]), "section 'ortiz2021.fig2': model 'vgg' is not defined under models"),
+        (lambda c: c["ortiz2021"].update(recipe="fast"), "section 'ortiz2021.fig2': recipe 'fast' is not defined under recipes"),
+        (lambda c: c["ortiz2021"]["fig4"].update(nads=[1, 300]), "'ortiz2021.fig4.nads': index 300 is beyond the 256 input dimensions"),
+        (lambda c: c["ortiz2021"]["fig5"].update(sizes=[64, 500]), "'ortiz2021.fig5.sizes': 64 is smaller than the recipe's batch_size (128)"),
+        (lambda c: c["ortiz2021"]["fig5"].update(sizes=[500, 5000]), "'ortiz2021.fig5.sizes': 5000 exceeds the 4000 training samples"),
+        (lambda c: c["ortiz2021"]["fig6"].update(epochs=[0, 200]), "'ortiz2021.fig6.epochs': epoch 200 is beyond the recipe's epochs (40)"),
+        (lambda c: c["ortiz2021"]["fig9"].update(target=2000), "'ortiz2021.fig9.target': eigenfunction 2000 is beyond spectrum.k (1000)"),
+        (lambda c: c["ortiz2021"]["fig2"].update(eigenfunctions=[0, 5]), "'ortiz2021.fig2.eigenfunctions.0'"),
+        (lambda c: c["compute"].update(device="cuda"), "'compute.device': cuda, but this machine has no CUDA GPU"),
+        (lambda c: c["spectrum"].update(device="cuda"), "'spectrum.device': cuda, but this machine has no CUDA GPU"),
     ],
 )
 def test_bad_configs_name_the_key(edit, message):
     c = base()
     edit(c)
     with pytest.raises(ConfigError) as e:
-        cfg.validate(c, SCHEMA)
+        valid(c)
     assert message in str(e.value)
+
+
+def test_yaml_exponents_without_a_dot_are_numbers():
+    c = base()
+    c["recipes"]["ortiz2021"].update(yaml.safe_load("lr: 1e-3\nweight_decay: 5e-5"))
+    assert c["recipes"]["ortiz2021"]["lr"] == "1e-3"  # what YAML 1.1 reads...
+    valid(c)
+    assert c["recipes"]["ortiz2021"]["lr"] == 1e-3 and c["recipes"]["ortiz2021"]["weight_decay"] == 5e-5  # ...a number
 
 
 def test_command_line_text_is_converted_to_the_schema_types():
     c = base()
-    c["train"].update(lr="0.02", epochs="120")
+    c["recipes"]["ortiz2021"].update(lr="0.02", epochs="120")
     c["kernel"].update(block_size="null", allow_tf32="true")
     c["models"]["mlp"]["widths"] = ["10", "20"]
-    cfg.validate(c, SCHEMA)
-    assert c["train"]["lr"] == 0.02 and c["train"]["epochs"] == 120
+    c["ortiz2021"]["fig7"]["target"] = "400"
+    valid(c)
+    assert c["recipes"]["ortiz2021"]["lr"] == 0.02 and c["recipes"]["ortiz2021"]["epochs"] == 120
     assert c["kernel"]["block_size"] is None and c["kernel"]["allow_tf32"] is True
-    assert c["models"]["mlp"]["widths"] == [10, 20]
+    assert c["models"]["mlp"]["widths"] == [10, 20] and c["ortiz2021"]["fig7"]["target"] == 400
 
 
-def test_sample_counts():
-    assert cfg.sample_counts({"name": "cifar10", "n_train": None, "n_test": None}) == (50_000, 10_000)
-    assert cfg.sample_counts({"name": "mnist", "n_train": 100, "n_test": 10**6}) == (100, 10_000)
+def test_a_disabled_paper_plans_nothing():
+    c = base()
+    c["ortiz2021"]["enabled"] = False
+    plan = Plan(cfg.validate(c, SCHEMA), PAPERS)
+    assert plan.targets() == [] and plan.figures == []
+
+
+def test_schema_lists_are_the_registries():
+    defs = SCHEMA["definitions"]
+    assert defs["dataset"]["properties"]["name"]["enum"] == list(data.SOURCES)
+    assert defs["model"]["properties"]["arch"]["enum"] == list(models.ARCHITECTURES)
+    for arch in models.ARCHITECTURES.values():
+        assert set(arch.options) <= set(defs["model"]["properties"])
+    assert SCHEMA["properties"]["init"]["properties"]["scheme"]["enum"] == list(models.INITIALIZATIONS)
+    assert defs["recipe"]["properties"]["loss"]["enum"] == list(training.LOSSES)
+    assert set(defs["recipe"]["properties"]) == {f for f in training.Recipe.__dataclass_fields__} - {"seed", "checkpoints"}
+    assert set(PAPERS) <= set(SCHEMA["properties"])

@@ -11,16 +11,17 @@ from ntkrepro import ntk
 
 pytestmark = pytest.mark.workflow
 
+RUN = "results/runs/synthetic/lenet-seed42/eigenfunction5/ortiz2021/network"
 COMPARED = [
     "figures/fig7.csv",
-    "results/metrics/synthetic/lenet-seed42/eigenfunction5/network/alignment.csv",
-    "results/runs/synthetic/lenet-seed42/eigenfunction5/network/metrics.csv",
-    "results/runs/synthetic/lenet-seed42/eigenfunction5/network/steps.csv",
+    "results/alignment/synthetic/classes/all/lenet-seed42/eigenfunction5/ortiz2021/network/epoch3/ntk.csv",
+    f"{RUN}/metrics.csv",
+    f"{RUN}/steps.csv",
 ]
 WALL_CLOCK = "seconds"  # metrics.csv records how long each epoch took
 GRAMS = [
-    "results/kernels/synthetic/all/lenet-seed42/init.h5",
-    "results/kernels/synthetic/all/lenet-seed42/eigenfunction5/network/epoch3.h5",
+    "results/kernels/synthetic/classes/all/lenet-seed42/init/ntk.h5",
+    "results/kernels/synthetic/classes/all/lenet-seed42/eigenfunction5/ortiz2021/network/epoch3/ntk.h5",
 ]
 
 

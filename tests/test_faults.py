@@ -2,6 +2,7 @@
 damaged files are refused; a full disk is a clear error with nothing corrupt left behind."""
 
 import errno
+import json
 import os
 import random
 import shutil
@@ -37,6 +38,26 @@ def run_worker(what, out, kill_after=None):
         return False
 
 
+def kill_training_after(out, epoch):
+    """Start the training worker and SIGKILL it once its resume state records ``epoch`` finished
+    epochs; returns the epoch the state held when the kill landed."""
+    proc = subprocess.Popen([sys.executable, str(WORKER), "train", str(out)])
+    state = out / "resume" / "state.pt"
+    try:
+        while True:
+            assert proc.poll() is None, "the training run finished before it could be killed"
+            if state.exists():
+                saved = torch.load(state, weights_only=True)["epoch"]  # written atomically: never torn
+                if saved >= epoch:
+                    proc.send_signal(signal.SIGKILL)
+                    proc.wait()
+                    return torch.load(state, weights_only=True)["epoch"]
+            time.sleep(0.02)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 def timed(what, out):
     t0 = time.monotonic()
     run_worker(what, out)
@@ -53,15 +74,16 @@ def uninterrupted(tmp_path_factory):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_killed_training_resumes_bit_identically(uninterrupted, tmp_path, seed):
-    straight, duration = uninterrupted["train"]
+def test_killed_training_resumes_where_it_stopped_bit_identically(uninterrupted, tmp_path, seed):
+    straight, _ = uninterrupted["train"]
     rng = random.Random(seed)
-    kills = 0
-    for _ in range(2):  # up to two kills at random instants, then run to the end
-        if run_worker("train", tmp_path, kill_after=rng.uniform(1.0, max(1.5, duration))):
-            break
-        kills += 1
+    first = rng.randint(1, 15)
+    second = rng.randint(first + 1, 30)
+    killed_at = [kill_training_after(tmp_path, first), kill_training_after(tmp_path, second)]
+    assert len(killed_at) == 2 and first <= killed_at[0] < killed_at[1] < 40
     run_worker("train", tmp_path)
+    starts = [json.loads(line) for line in (tmp_path / "starts.jsonl").read_text().splitlines()]
+    assert starts == [{"resumed_from": killed_at[1], "epochs_trained": 40 - killed_at[1]}]  # no finished epoch again
     a, b = torch.load(straight / "final.pt"), torch.load(tmp_path / "final.pt")
     assert torch.equal(a["params"], b["params"])
     wall_clock = "seconds"

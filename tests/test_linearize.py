@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 from conftest import BatchNormNet, randomize_batchnorm, reference_gram
 
-from ntkrepro import train
+from ntkrepro import training
 from ntkrepro.linearize import Linearized
 from ntkrepro.models import build_model, initialize, load_model, save_model
 
@@ -55,10 +55,10 @@ def test_training_matches_kernel_gradient_descent(rng, tmp_path):
     y = torch.where(x[:, 0, 0, 0] > 0, 1.0, -1.0).double()
     lin = Linearized(model).double()
     lr, steps = 0.5, 6
-    settings = train.Settings(epochs=steps, batch_size=len(x), lr=lr, momentum=0.0, schedule="constant", checkpoints=[])
+    recipe = training.Recipe(epochs=steps, batch_size=len(x), lr=lr, momentum=0.0, schedule="constant", checkpoints=[])
     with torch.no_grad():
         f_train, f_test = model(x), model(xt)
-    train.train(lin, save_model, x, y, xt, torch.ones(6), settings, checkpoint_paths={}, resume_dir=tmp_path / "r")
+    training.train(lin, save_model, x, y, xt, torch.ones(6), recipe, checkpoint_paths={}, resume_dir=tmp_path / "r")
     K = reference_gram(model, torch.cat([x, xt]), x)
     for _ in range(steps):
         dloss = -y * torch.sigmoid(-y * f_train) / len(x)  # ∂/∂f of mean softplus(-y f)

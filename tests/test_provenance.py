@@ -13,10 +13,17 @@ def names(script):
 
 def test_direct_and_indirect_imports_are_found():
     train = names("train.py")
-    assert {"train.py", "models.py", "linearize.py", "workflow.py", "progress.py", "io.py", "errors.py",
-            "__init__.py"} <= train
-    assert not any(n.startswith("ntk/") for n in train) and "plotting.py" not in train
-    assert {"ntk/__init__.py", "ntk/engine.py", "ntk/features.py", "ntk/hdf5.py", "ntk/memory.py"} <= names("gram.py")
+    assert {"training/loop.py", "training/recipe.py", "models/__init__.py", "models/resnet.py", "linearize.py",
+            "workflow.py", "progress.py", "io.py", "errors.py", "__init__.py"} <= train
+    assert not any(n.startswith(("ntk/", "pipeline/", "papers/")) for n in train) and "plotting.py" not in train
+    assert {"ntk/__init__.py", "ntk/engine.py", "ntk/features.py", "ntk/hdf5.py", "ntk/memory.py"} <= names("kernel.py")
+
+
+def test_a_figure_module_imported_by_name_counts_alone():
+    fig7 = {str(f.relative_to(provenance.ROOT)) for f in provenance.library_files(
+        SCRIPTS / "figure_table.py", "ntkrepro.papers.ortiz2021.fig7")}
+    assert {"papers/ortiz2021/fig7.py", "papers/ortiz2021/common.py", "papers/ortiz2021/__init__.py"} <= fig7
+    assert "papers/ortiz2021/fig2.py" not in fig7 and "pipeline/plan.py" not in fig7
 
 
 def test_digest_covers_only_library_imports(tmp_path):

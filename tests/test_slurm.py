@@ -11,7 +11,7 @@ from workflow_helpers import copy_workflow
 
 pytestmark = pytest.mark.slurm
 
-GPU_RULES = {"train", "gram_init", "gram_checkpoint", "eigendecompose"}
+GPU_RULES = {"train", "kernel_init", "kernel_checkpoint", "eigendecompose"}
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_jobs_went_through_sbatch_and_the_figure_was_built(slurm, slurm_run):
     work, log, calls = slurm_run
     assert (work / "figures/fig7.pdf").exists() and (work / "figures/fig7.csv").exists()
     job_ids = re.findall(r"SLURM jobid (\d+)", log)
-    assert len(job_ids) == len(calls) == 8  # every rule but the local figure rule
+    assert len(job_ids) == len(calls) == 9  # every job but the local figure rules
     known = slurm.run("squeue", "--states=all", "-h", "-o", "%i %T")
     assert known.returncode == 0
     states = dict(line.split() for line in known.stdout.splitlines())

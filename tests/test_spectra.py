@@ -51,7 +51,7 @@ def test_energy_concentration():
 
 def test_eigenfunction_labels_are_plus_minus_one(lenet_gram):
     _, vectors = spectra.eigendecompose(lenet_gram, 5)
-    task = tasks.eigenfunction_task(vectors[4], n_train=100)
+    task = tasks.eigenfunction_task(vectors[4], 100, "eigenfunction5")
     y = torch.cat([task["y_train"], task["y_test"]])
     assert len(task["y_train"]) == 100 and len(task["y_test"]) == 20
     assert set(y.tolist()) <= {-1, 1}

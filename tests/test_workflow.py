@@ -1,12 +1,14 @@
-"""The workflow end to end on .test/config.yaml: every figure and the scorecard, no-op reruns,
-targeted reruns, bad input, and the paper-scale plan."""
+"""The workflow end to end on .test/config.yaml: every figure with checked values, the scorecard, the
+report, no-op and targeted reruns, bad input, and the paper-scale plan."""
 
 import csv
+import re
+import textwrap
 
 import numpy as np
 import pytest
 import yaml
-from workflow_helpers import ROOT, copy_workflow, planned_jobs, snakemake
+from workflow_helpers import ROOT, copy_workflow, pdf_keywords, planned_jobs, snakemake
 
 from ntkrepro import io, spectra
 
@@ -23,11 +25,19 @@ FIGURE_COLUMNS = {
     "8": ["model", "epoch", "train_loss", "test_accuracy"],
     "9": ["kind", "pretraining_epochs", "test_accuracy", "distance_l2", "distance_cosine"],
 }
+# Words every figure's axes or titles must show
+FIGURE_TEXT = {
+    "2": ["eigenfunction index", "test accuracy"], "3": ["iterations to loss threshold", "eigenfunction index"],
+    "4": ["NAD index", "test accuracy"], "5": ["training-set size", "test accuracy"], "6": ["epoch"],
+    "7": ["eigenfunction index", "alignment", "After training"], "8": ["training loss", "test accuracy", "epoch"],
+    "9": ["pretraining epochs", "test accuracy"],
+}
+INIT_SPECTRUM = "results/spectra/synthetic/classes/all/lenet-seed42/init/ntk.h5"
 
 
 @pytest.fixture(scope="module")
 def test_config():
-    return yaml.safe_load((ROOT / TEST_CONFIG).read_text())
+    return yaml.safe_load((ROOT / TEST_CONFIG).read_text())["ortiz2021"]
 
 
 @pytest.fixture(scope="module")
@@ -37,44 +47,63 @@ def built(tmp_path_factory):
     return work
 
 
+def fraction(values):
+    return np.all((values >= 0) & (values <= 1))
+
+
 @pytest.mark.parametrize("n", list(FIGURE_COLUMNS))
-def test_every_figure_and_its_data(built, n):
+def test_every_figure_its_data_and_its_axes(built, n):
     pdf, table = built / f"figures/fig{n}.pdf", built / f"figures/fig{n}.csv"
-    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5000
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = pdf_keywords(pdf)
+    assert all(word in text for word in FIGURE_TEXT[n]), text
     with open(table, newline="") as f:
         rows = list(csv.reader(f))
     assert rows[0] == FIGURE_COLUMNS[n] and len(rows) > 1
     assert all(len(r) == len(rows[0]) for r in rows)
 
 
-def test_figure_7_data(built, test_config):
+def test_figure_7_values(built, test_config):
     table = io.read_csv(built / "figures/fig7.csv")
-    k, target = test_config["spectrum"]["k"], test_config["fig7"]["target"]
+    k, target = yaml.safe_load((ROOT / TEST_CONFIG).read_text())["spectrum"]["k"], test_config["fig7"]["target"]
     assert table["index"].tolist() == list(range(1, k + 1))
     assert table["is_target"].sum() == 1 and table["is_target"][target - 1] == 1
-    values, _ = spectra.read_spectrum(built / "results/spectra/synthetic/all/lenet-seed42/init.h5")
+    values, _ = spectra.read_spectrum(built / INIT_SPECTRUM)
     assert np.allclose(table["alpha_init"], values, rtol=1e-6)  # α_0(φ_j) = λ_j
-    assert np.all(table["alpha_trained"] > 0)
+    assert np.all(table["alpha_trained"] > 0) and not np.allclose(table["alpha_trained"], table["alpha_init"], rtol=1e-3)
 
 
-def test_figure_tables_cover_the_configured_runs(built, test_config):
+def test_figure_tables_cover_the_configured_runs_with_values_in_range(built, test_config):
+    c = test_config
     fig2 = io.read_csv(built / "figures/fig2.csv")
-    c2 = test_config["fig2"]
-    assert len(fig2["model"]) == len(c2["models"]) * 2 * (len(c2["eigenfunctions"]) + 1)
-    fig5 = io.read_csv(built / "figures/fig5.csv")
-    c5 = test_config["fig5"]
-    assert len(fig5["model"]) == len(c5["models"]) * 2 * len(c5["sizes"]) * len(c5["seeds"])
-    assert np.all((fig5["test_accuracy"] >= 0) & (fig5["test_accuracy"] <= 1))
+    assert len(fig2["model"]) == len(c["fig2"]["models"]) * 2 * (len(c["fig2"]["eigenfunctions"]) + 1)
+    assert set(fig2["index"].astype(int)) == set(c["fig2"]["eigenfunctions"]) | {0}
+    assert fraction(fig2["test_accuracy"]) and np.all(fig2["distance_l2"] > 0) and fraction(fig2["distance_cosine"])
+    fig3 = io.read_csv(built / "figures/fig3.csv")
+    assert fig3["index"].tolist() == c["fig3"]["eigenfunctions"]
+    assert np.all(fig3["distance_l2"] > 0) and np.all(np.isnan(fig3["iterations_to_threshold"]) | (fig3["iterations_to_threshold"] >= 1))
     fig4 = io.read_csv(built / "figures/fig4.csv")
-    assert len(fig4["model"]) == len(test_config["fig4"]["models"]) * test_config["fig4"]["size"] ** 2
-    assert np.all(np.diff(fig4["alignment"][fig4["model"] == "lenet-gelu"]) <= 0)  # σ_j² in decreasing order
+    assert len(fig4["model"]) == len(c["fig4"]["models"]) * c["fig4"]["size"] ** 2
+    for model in c["fig4"]["models"]:
+        rows = fig4["model"] == model
+        assert np.all(np.diff(fig4["alignment"][rows]) <= 0) and np.all(fig4["alignment"][rows] >= 0)  # σ_j², decreasing
+        trained = rows & np.isin(fig4["index"], c["fig4"]["nads"])
+        assert fraction(fig4["network_accuracy"][trained]) and fraction(fig4["linearized_accuracy"][trained])
+        assert np.all(np.isnan(fig4["network_accuracy"][rows & ~trained]))
+    fig5 = io.read_csv(built / "figures/fig5.csv")
+    assert len(fig5["model"]) == len(c["fig5"]["models"]) * 2 * len(c["fig5"]["sizes"]) * len(c["fig5"]["seeds"])
+    assert fraction(fig5["test_accuracy"]) and set(fig5["size"].astype(int)) == set(c["fig5"]["sizes"])
     fig6 = io.read_csv(built / "figures/fig6.csv")
-    assert fig6["epoch"].tolist() == test_config["fig6"]["epochs"]
+    assert fig6["epoch"].tolist() == c["fig6"]["epochs"]
     assert np.all((fig6["energy_concentration"] > 0) & (fig6["energy_concentration"] <= 1 + 1e-9))
     fig8 = io.read_csv(built / "figures/fig8.csv")
-    assert set(fig8["model"]) == {"network", "linearized at θ0", "linearized at θ*"}
+    epochs = yaml.safe_load((ROOT / TEST_CONFIG).read_text())["recipes"]["ortiz2021"]["epochs"]
+    for name in ("network", "linearized at θ0", "linearized at θ*"):
+        assert fig8["epoch"][fig8["model"] == name].tolist() == list(range(1, epochs + 1))
+    assert np.all(np.isfinite(fig8["train_loss"]) & (fig8["train_loss"] > 0)) and fraction(fig8["test_accuracy"])
     fig9 = io.read_csv(built / "figures/fig9.csv")
-    assert sorted(fig9["pretraining_epochs"][fig9["kind"] == "linearized"]) == test_config["fig9"]["epochs"]
+    assert sorted(fig9["pretraining_epochs"][fig9["kind"] == "linearized"]) == c["fig9"]["epochs"]
+    assert fig9["pretraining_epochs"][fig9["kind"] == "network"].tolist() == [epochs] and fraction(fig9["test_accuracy"])
 
 
 def test_claims_scorecard(built):
@@ -82,8 +111,10 @@ def test_claims_scorecard(built):
     assert list(card) == ["figure", "claim", "statistic", "value", "verdict"]
     assert set(card["figure"].astype(int)) == {2, 3, 4, 5, 6, 7, 8, 9}
     assert set(card["verdict"]) <= {"holds", "does not hold", "not computable"}
+    decided = card["verdict"] != "not computable"
+    assert np.all(np.isfinite(card["value"][decided])) and np.all(np.isnan(card["value"][~decided]))
     text = (built / "figures/claims.md").read_text()
-    assert text.startswith("# Claims scorecard") and "claims hold at this scale" in text
+    assert text.startswith("# Claims scorecard") and f"{decided.sum() - (card['verdict'] == 'does not hold').sum()} of {len(card['verdict'])} claims hold" in text
 
 
 def test_self_contained_report(built):
@@ -99,7 +130,7 @@ def test_self_contained_report(built):
 
 def test_every_rule_logged(built):
     logs = {p.relative_to(built).parts[1] for p in (built / "logs").rglob("*.log") if p.stat().st_size > 0}
-    assert {"prepare_dataset", "initialize", "gram", "eigendecompose", "tasks", "train", "alignment", "nads",
+    assert {"prepare_dataset", "initialize", "kernel", "eigendecompose", "tasks", "train", "alignment", "nads",
             "figures"} <= logs
 
 
@@ -109,36 +140,37 @@ def test_second_run_has_nothing_to_do(built):
 
 def test_training_edit_reruns_training_and_downstream_only(built):
     config = yaml.safe_load((built / TEST_CONFIG).read_text())
-    config["train"]["lr"] = 0.02
+    config["recipes"]["ortiz2021"]["lr"] = 0.02
     (built / "edited.yaml").write_text(yaml.safe_dump(config))  # keys reordered too: must not matter
     jobs = planned_jobs(built, "figures/fig7.pdf", "--configfile", "edited.yaml")
-    assert jobs == {"train": 1, "gram_checkpoint": 1, "alignment": 1, "fig7_table": 1, "fig7": 1}
+    assert jobs == {"train": 1, "kernel_checkpoint": 1, "alignment": 1, "figure_table": 1, "figure_plot": 1}
 
 
 def test_plot_edit_reruns_the_figures_only(built):
     jobs = planned_jobs(built, "--configfile", TEST_CONFIG, "--config", "plot={dpi: 200}")
-    assert set(jobs) == {f"fig{n}" for n in FIGURE_COLUMNS} | {"all"}
+    assert jobs == {"figure_plot": len(FIGURE_COLUMNS), "all": 1}
 
 
 def test_dataset_edit_reruns_everything_downstream_of_it(built):
     jobs = planned_jobs(built, "--configfile", TEST_CONFIG, "--config", "dataset={synthetic: {seed: 7}}")
-    assert {"prepare_dataset", "gram_init", "eigendecompose", "eigenfunction_task", "cifar2_task",
-            "cifar2_subset_task", "train", "gram_checkpoint", "alignment", "claims"} <= set(jobs)
+    assert {"prepare_dataset", "kernel_init", "eigendecompose", "eigenfunction_task", "dataset_task", "seeded_task",
+            "train", "kernel_checkpoint", "alignment", "claims"} <= set(jobs)
     assert not {"initialize", "nads", "nad_task"} & set(jobs)  # θ0 and the Gaussian NAD tasks do not read it
-    runs = len(list((built / "results/runs").glob("*/*/*/*/metrics.csv")))
-    nad_runs = len(list((built / "results/runs").glob("gaussian*/*/*/*/metrics.csv")))
+    runs = len(list((built / "results/runs").glob("*/*/*/*/*/metrics.csv")))
+    nad_runs = len(list((built / "results/runs").glob("gaussian*/*/*/*/*/metrics.csv")))
     assert jobs["train"] == runs - nad_runs
 
 
 @pytest.mark.parametrize(
     "module,expected,untouched",
     [
-        ("plotting.py", {f"fig{n}" for n in FIGURE_COLUMNS} | {"all"}, set()),
-        ("ntk/engine.py", {"gram_init", "gram_checkpoint", "eigendecompose", "train", "alignment"},
-         {"initialize", "prepare_dataset", "nads", "cifar2_task"}),
-        ("train.py", {"train", "gram_checkpoint", "fig5_table"}, {"gram_init", "initialize", "nads"}),
-        # imported indirectly (through train.py, ntk/hdf5.py and spectra.py), never named by a rule
-        ("progress.py", {"train", "gram_init", "eigendecompose"}, {"initialize", "prepare_dataset", "nads", "cifar2_task"}),
+        ("plotting.py", {"figure_table", "figure_plot", "claims", "all"}, {"train", "kernel_init"}),
+        ("papers/ortiz2021/fig7.py", {"figure_table", "figure_plot", "claims", "all"}, {"train", "alignment"}),
+        ("ntk/engine.py", {"kernel_init", "kernel_checkpoint", "eigendecompose", "train", "alignment"},
+         {"initialize", "prepare_dataset", "nads", "dataset_task"}),
+        ("training/loop.py", {"train", "kernel_checkpoint", "figure_table"}, {"kernel_init", "initialize", "nads"}),
+        # imported indirectly (through training, ntk/hdf5.py and spectra.py), never named by a rule
+        ("progress.py", {"train", "kernel_init", "eigendecompose"}, {"initialize", "prepare_dataset", "nads", "dataset_task"}),
     ],
 )
 def test_library_edit_reruns_the_rules_that_use_it(built, module, expected, untouched):
@@ -150,13 +182,22 @@ def test_library_edit_reruns_the_rules_that_use_it(built, module, expected, unto
     finally:
         path.write_text(original)
     assert expected <= set(jobs) and not untouched & set(jobs), jobs
-    if module == "plotting.py":
-        assert set(jobs) == expected
+    if module.startswith("papers/"):  # one figure's module: that figure alone
+        assert jobs == {"figure_table": 1, "figure_plot": 1, "claims": 1, "all": 1}
+
+
+def test_report_after_one_figure_reports_what_exists(built, tmp_path):
+    work = copy_workflow(tmp_path / "one")
+    snakemake(work, "figures/fig7.pdf", "--configfile", TEST_CONFIG)
+    proc = snakemake(work, "--configfile", TEST_CONFIG, "--report", "report.html")
+    assert "report: 1 of 9 figures and scorecards of the enabled papers exist" in proc.stderr
+    html = (work / "report.html").read_text()
+    assert '"figures/fig7.pdf"' in html and '"figures/fig2.pdf"' not in html
 
 
 def test_protect_write_protects_gram_matrices(tmp_path):
     work = copy_workflow(tmp_path / "protect")
-    target = "results/kernels/synthetic/all/lenet-seed42/init.h5"
+    target = "results/kernels/synthetic/classes/all/lenet-seed42/init/ntk.h5"
     snakemake(work, target, "--configfile", TEST_CONFIG, "--config", "protect=true")
     assert not (work / target).stat().st_mode & 0o222
     assert planned_jobs(work, target, "--configfile", TEST_CONFIG, "--config", "protect=false") == {}
@@ -164,23 +205,83 @@ def test_protect_write_protects_gram_matrices(tmp_path):
 
 def test_bad_config_is_one_clear_error_and_writes_nothing(tmp_path):
     work = copy_workflow(tmp_path / "bad")
-    (work / "bad.yaml").write_text("train:\n  lrr: 0.1\n")
+    (work / "bad.yaml").write_text("recipes:\n  ortiz2021:\n    lrr: 0.1\n")
     proc = snakemake(work, "figures/fig7.pdf", "--configfile", "bad.yaml", check=False)
     assert proc.returncode != 0
-    assert "config: unknown key 'train.lrr'" in proc.stderr + proc.stdout
+    assert "config: unknown key 'recipes.ortiz2021.lrr'" in proc.stderr + proc.stdout
     assert not (work / "results").exists() and not (work / "figures").exists()
+
+
+def test_a_toy_figure_is_one_module_and_one_config_section(tmp_path):
+    work = copy_workflow(tmp_path / "toy")
+    (work / "src/ntkrepro/papers/ortiz2021/fig99.py").write_text(textwrap.dedent('''
+        """A toy figure: the final test accuracy of one network on CIFAR2."""
+        import matplotlib.pyplot as plt
+
+        from ntkrepro import tables
+        from ntkrepro.claims import Claim, check
+        from ntkrepro.pipeline import Needs
+
+        SCHEMA = {"type": "object", "additionalProperties": False, "required": ["model"],
+                  "properties": {"model": {"type": "string"}}}
+
+
+        def needs(ctx):
+            return Needs({"metrics": [({"model": ctx.section["model"]}, ctx.run("cifar2", ctx.section["model"]))]})
+
+
+        def title(ctx):
+            return "toy"
+
+
+        def caption(ctx):
+            return "**Figure 99.** A toy."
+
+
+        def table(inputs, params):
+            return tables.accuracy_table(inputs["metrics"])
+
+
+        def plot(table, title):
+            fig, ax = plt.subplots()
+            ax.bar([0], table["test_accuracy"])
+            ax.set_ylabel("test accuracy")
+            return fig
+
+
+        def claims(t):
+            return [Claim("The toy learns.", "test accuracy; holds if > 0", float(t["test_accuracy"][0]),
+                          check(float(t["test_accuracy"][0]), lambda v: v > 0))]
+        '''))
+    (work / "toy.yaml").write_text(yaml.safe_dump({"ortiz2021": {**{f"fig{n}": None for n in FIGURE_COLUMNS},
+                                                                 "fig99": {"model": "lenet"}}}))
+    snakemake(work, "ortiz2021", "--configfile", TEST_CONFIG, "toy.yaml")
+    assert io.read_csv(work / "figures/fig99.csv")["model"].tolist() == ["lenet"]
+    assert "test accuracy" in pdf_keywords(work / "figures/fig99.pdf")
+    assert io.read_csv(work / "figures/claims.csv")["figure"].astype(int).tolist() == [99]
 
 
 def test_paper_scale_plan(tmp_path):
     work = copy_workflow(tmp_path / "paper")
-    jobs = planned_jobs(work, "--configfile", "config/paper.yaml")
-    assert {f"fig{n}" for n in FIGURE_COLUMNS} | {"claims", "all"} <= set(jobs)
-    paper = yaml.safe_load((work / "config/paper.yaml").read_text())
-    f5 = paper["fig5"]
+    jobs = planned_jobs(work, "ortiz2021", "--configfile=config/paper.yaml")
+    assert {"figure_table", "figure_plot", "claims", "ortiz2021"} <= set(jobs) and jobs["figure_table"] == 8
+    paper = yaml.safe_load((work / "config/paper.yaml").read_text())["ortiz2021"]
+    defaults = yaml.safe_load((work / "config/config.yaml").read_text())["ortiz2021"]
+    f5 = {**defaults["fig5"], **paper["fig5"]}
     fig5_runs = len(f5["models"]) * 2 * len(f5["sizes"]) * len(f5["seeds"])
-    assert jobs["train"] >= fig5_runs and jobs["cifar2_subset_task"] == len(f5["sizes"]) * len(f5["seeds"])
-    fig7 = planned_jobs(work, "figures/fig7.pdf", "--configfile", "config/paper.yaml")
+    assert jobs["train"] >= fig5_runs and jobs["seeded_task"] == len(f5["sizes"]) * len(f5["seeds"]) + 1  # + fig6
+    fig7 = planned_jobs(work, "figures/fig7.pdf", "--configfile=config/paper.yaml")
     assert fig7 == {
-        "prepare_dataset": 1, "initialize": 1, "gram_init": 1, "eigendecompose": 1, "eigenfunction_task": 1,
-        "train": 1, "gram_checkpoint": 1, "alignment": 1, "fig7_table": 1, "fig7": 1,
+        "prepare_dataset": 1, "initialize": 1, "kernel_init": 1, "eigendecompose": 1, "eigenfunction_task": 1,
+        "train": 1, "kernel_checkpoint": 1, "alignment": 2, "figure_table": 1, "figure_plot": 1,
     }
+
+
+def test_no_generic_rule_or_module_names_a_figure_or_a_paper():
+    keys = ["ortiz2021", "samarin2022", "vyas2022", "canatar2022", "long2021"]
+    pattern = re.compile(r"\b(fig|table)\d+\b|\bfigure \d|" + "|".join(keys), re.I)
+    generic = [p for p in (ROOT / "src/ntkrepro").rglob("*.py") if "papers" not in p.parts]
+    generic += [p for p in (ROOT / "workflow/rules").glob("*.smk") if p.name != "figures.smk"]
+    generic += list((ROOT / "workflow/scripts").glob("*.py"))
+    found = [f"{p.relative_to(ROOT)}: {m.group(0)}" for p in generic for m in pattern.finditer(p.read_text())]
+    assert not found, found

@@ -1,5 +1,6 @@
-"""Configuration checks: the schema (keys, types, ranges, with defaults filled in) and the
-constraints between keys that a schema cannot express. Each failure names the key at fault."""
+"""Configuration checks: the schema (keys, types, ranges, with defaults filled in) — the shared
+sections from workflow/schemas/config.schema.yaml, each paper's section from the schemas its modules
+declare — and the constraints between keys that a schema cannot express. Each failure names the key."""
 
 from __future__ import annotations
 
@@ -7,17 +8,14 @@ import copy
 from pathlib import Path
 
 import jsonschema
+import torch
 import yaml
 
+from . import data, models
 from .errors import ConfigError
-
-# (training, test) sizes of each dataset's splits
-SPLIT_SIZES = {
-    "cifar10": (50_000, 10_000),
-    "mnist": (60_000, 10_000),
-    "fashion-mnist": (60_000, 10_000),
-    "mnist-5k": (4_000, 1_000),
-}
+from .papers import figure_modules
+from .training import Recipe
+from .training.recipe import AUGMENTATIONS, CHECKS, LOSSES, OPTIMIZERS, SCHEDULES
 
 
 def _with_defaults(validator_class):
@@ -33,19 +31,42 @@ def _with_defaults(validator_class):
     return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
 
 
-def load_schema(path: str | Path) -> dict:
-    return yaml.safe_load(Path(path).read_text())
+def load_schema(path: str | Path, papers: dict | None = None) -> dict:
+    """The schema file, its enums filled in from the library's registries (datasets, architectures and
+    their options, initializations, recipe parts), and one section per paper built from the paper's
+    and its figures' schemas."""
+    schema = yaml.safe_load(Path(path).read_text())
+    defs = schema["definitions"]
+    defs["dataset"]["properties"]["name"]["enum"] = list(data.SOURCES)
+    model = defs["model"]["properties"]
+    model["arch"]["enum"] = list(models.ARCHITECTURES)
+    model.update(models.COMMON_OPTIONS)
+    model["init"] = {"type": ["string", "null"], "enum": [*models.INITIALIZATIONS, None], "default": None}
+    for arch in models.ARCHITECTURES.values():
+        model.update({k: {kk: vv for kk, vv in v.items() if kk != "default"} for k, v in arch.options.items()})
+    schema["properties"]["init"]["properties"]["scheme"]["enum"] = list(models.INITIALIZATIONS)
+    recipe = defs["recipe"]["properties"]
+    for key, values in (("loss", LOSSES), ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("check", CHECKS),
+                        ("augmentation", AUGMENTATIONS)):
+        recipe[key]["enum"] = list(values)
+    for key, paper in (papers or {}).items():
+        figures = figure_modules(paper)
+        props = {**paper.SCHEMA, **{fig: {"oneOf": [{"type": "null"}, module.SCHEMA]} for fig, module in figures.items()}}
+        schema["properties"][key] = {"type": "object", "additionalProperties": False, "properties": props}
+    return schema
 
 
 def coerce_text(config, schema: dict, root: dict | None = None):
     """Convert text to the number, boolean or null the schema expects, in place.
 
-    Snakemake reads nested ``--config key={a: 1}`` values as text; a value that does not parse
-    is left alone for the schema to report.
+    Snakemake reads nested ``--config key={a: 1}`` values as text, and YAML 1.1 reads ``1e-3`` (no
+    dot) as text; a value that does not parse is left alone for the schema to report.
     """
     root = root or schema
     if "$ref" in schema:
         schema = {**_resolve(root, schema["$ref"]), **{k: v for k, v in schema.items() if k != "$ref"}}
+    if "oneOf" in schema:
+        schema = next((s for s in schema["oneOf"] if s.get("type") != "null"), schema)
     if isinstance(config, dict):
         properties, extra = schema.get("properties", {}), schema.get("additionalProperties")
         for key in config:
@@ -62,6 +83,11 @@ def coerce_text(config, schema: dict, root: dict | None = None):
             value = yaml.safe_load(config)
         except yaml.YAMLError:
             return config
+        if isinstance(value, str) and "number" in types:
+            try:
+                return float(value)
+            except ValueError:
+                return config
         return value if not isinstance(value, str) else config
     return config
 
@@ -79,12 +105,15 @@ def validate(config: dict, schema: dict) -> dict:
     cls = _with_defaults(jsonschema.validators.validator_for(schema))
     errors = sorted(cls(schema).iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.path))))
     if errors:
-        raise ConfigError(describe(errors[0], schema))
+        raise ConfigError(describe(errors[0]))
     check_consistency(config)
     return config
 
 
-def describe(error: jsonschema.ValidationError, schema: dict) -> str:
+def describe(error: jsonschema.ValidationError) -> str:
+    if error.validator == "oneOf" and error.context:  # a figure section (or null): report the section's error
+        branch = [e for e in error.context if e.relative_schema_path[0] == 1]
+        error = sorted(branch or error.context, key=lambda e: (len(e.absolute_path), list(map(str, e.path))))[0]
     where = ".".join(str(p) for p in error.absolute_path)
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
@@ -97,89 +126,37 @@ def describe(error: jsonschema.ValidationError, schema: dict) -> str:
     if error.validator == "enum":
         options = " | ".join(map(str, error.validator_value))
         return f"config key '{where}': {error.instance!r} is not one of {options}"
+    if error.validator == "type" and isinstance(error.instance, str) and "number" in str(error.validator_value):
+        return (f"config key '{where}': {error.instance!r} is not a number (YAML reads exponents without a dot, "
+                f"like 1e-3, as text: write 1.0e-3)")
     return f"config key '{where or '(top level)'}': {error.message}"
 
 
-def sample_counts(dataset: dict) -> tuple[int, int]:
-    """(n_train, n_test) the prepared dataset will have."""
-    if dataset["name"] == "synthetic":
-        return dataset["n_train"], dataset["n_test"]
-    full_train, full_test = SPLIT_SIZES[dataset["name"]]
-    n_train, n_test = dataset.get("n_train"), dataset.get("n_test")
-    return min(full_train, n_train or full_train), min(full_test, n_test or full_test)
-
-
-FIGURES = ("fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "fig9")
-ARCH_OPTIONS = {"mlp": {"widths"}, "lenet": set(), "resnet18": {"width", "zero_init_residual"}}
-
-
-def referenced_models(config: dict) -> list[tuple[str, str]]:
-    """(config key, model name) of every model a figure section names."""
-    out = []
-    for fig in FIGURES:
-        section = config.get(fig) or {}
-        names = section.get("models", [section["model"]] if "model" in section else [])
-        out += [(f"{fig}.model" + ("s" if "models" in section else ""), n) for n in names]
-    return out
-
-
 def check_consistency(config: dict) -> None:
-    """Constraints between keys; each error names the key and the value at fault."""
-    ds = config["dataset"]
-    if ds["name"] == "synthetic" and (ds.get("n_train") is None or ds.get("n_test") is None):
-        raise ConfigError("config: dataset.name 'synthetic' needs dataset.n_train and dataset.n_test")
-    models = config["models"]
-    for name, spec in models.items():
-        extra = set(spec) - {"arch", "activation"} - ARCH_OPTIONS[spec["arch"]]
+    """Constraints between shared keys; each error names the key and the value at fault. (Paper
+    sections are checked by their figures when the run plan is made.)"""
+    for key, spec in [("dataset", config["dataset"])] + [(f"datasets.{k}", v) for k, v in config.get("datasets", {}).items()]:
+        if spec["name"] == "synthetic" and (spec.get("n_train") is None or spec.get("n_test") is None):
+            raise ConfigError(f"config: {key}.name 'synthetic' needs {key}.n_train and {key}.n_test")
+    for name, spec in config["models"].items():
+        arch = models.ARCHITECTURES[spec["arch"]]
+        extra = set(spec) - {"arch", "init"} - set(models.COMMON_OPTIONS) - set(arch.options)
         if extra:
             raise ConfigError(f"config key 'models.{name}.{sorted(extra)[0]}': not an option of arch {spec['arch']!r}")
-    for key, name in referenced_models(config):
-        if name not in models:
-            raise ConfigError(f"config key '{key}': model {name!r} is not defined under models ({', '.join(models)})")
-
-    n_train, n_test = sample_counts(ds)
-    m = n_train + n_test
-    k = config["spectrum"]["k"]
+    n_train, n_test = data.split_sizes(config["dataset"])
+    for name, spec in config["recipes"].items():
+        try:
+            recipe = Recipe(**spec)
+        except ConfigError as e:
+            raise ConfigError(f"config section 'recipes.{name}': {e}") from None
+        if recipe.batch_size > n_train:
+            raise ConfigError(f"config key 'recipes.{name}.batch_size': {recipe.batch_size} exceeds the {n_train} "
+                              f"training samples of {config['dataset']['name']}")
+    m, k = n_train + n_test, config["spectrum"]["k"]
     if k > m:
-        raise ConfigError(
-            f"config key 'spectrum.k': {k} eigenpairs asked for, but the Gram matrix has only {m} samples "
-            f"({n_train} train + {n_test} test)"
-        )
-    eigen_indices = [("fig7.target", config["fig7"]["target"])]
-    for fig, key in (("fig2", "eigenfunctions"), ("fig3", "eigenfunctions")):
-        if fig in config:
-            eigen_indices += [(f"{fig}.{key}", j) for j in config[fig][key]]
-    for fig in ("fig8", "fig9"):
-        if fig in config:
-            eigen_indices.append((f"{fig}.target", config[fig]["target"]))
-    for key, j in eigen_indices:
-        if j > k:
-            raise ConfigError(f"config key '{key}': eigenfunction {j} is beyond spectrum.k ({k})")
-
-    epochs, batch = config["train"]["epochs"], config["train"]["batch_size"]
-    if batch > n_train:
-        raise ConfigError(f"config key 'train.batch_size': {batch} exceeds the {n_train} training samples")
-    for fig in ("fig6", "fig9"):
-        late = [e for e in config.get(fig, {}).get("epochs", []) if e > epochs]
-        if late:
-            raise ConfigError(f"config key '{fig}.epochs': epoch {late[0]} is beyond train.epochs ({epochs})")
-    if "fig4" in config:
-        f4 = config["fig4"]
-        d = f4["size"] ** 2
-        if max(f4["nads"]) > d:
-            raise ConfigError(f"config key 'fig4.nads': index {max(f4['nads'])} is beyond the {d} input dimensions")
-        if f4["n_train"] < batch:
-            raise ConfigError(f"config key 'fig4.n_train': {f4['n_train']} is smaller than train.batch_size ({batch})")
-    if "fig5" in config:
-        sizes = config["fig5"]["sizes"]
-        if max(sizes) > n_train:
-            raise ConfigError(f"config key 'fig5.sizes': {max(sizes)} exceeds the {n_train} training samples")
-        if min(sizes) < batch:
-            raise ConfigError(f"config key 'fig5.sizes': {min(sizes)} is smaller than train.batch_size ({batch})")
-    if "fig6" in config:
-        f6 = config["fig6"]
-        n6 = f6["n_train"] or n_train
-        if n6 > n_train:
-            raise ConfigError(f"config key 'fig6.n_train': {n6} exceeds the {n_train} training samples")
-        if f6["k"] > n6:
-            raise ConfigError(f"config key 'fig6.k': {f6['k']} eigenvectors of a {n6}-sample Gram matrix")
+        raise ConfigError(f"config key 'spectrum.k': {k} eigenpairs asked for, but the Gram matrix has only {m} samples "
+                          f"({n_train} train + {n_test} test)")
+    for key in ("compute.device", "spectrum.device"):
+        section, name = key.split(".")
+        if config[section][name] == "cuda" and not torch.cuda.is_available():
+            raise ConfigError(f"config key '{key}': cuda, but this machine has no CUDA GPU (use auto or cpu)")

@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
+import hashlib
 import io
 import json
 import os
+import pickle
 import shutil
 import tempfile
 from pathlib import Path
@@ -78,12 +80,35 @@ def save_torch(obj: Any, path: str | os.PathLike) -> None:
 
 
 def load_torch(path: str | os.PathLike) -> Any:
+    """Load a file written by :func:`save_torch`.
+
+    Only tensors, numbers, strings and lists/dicts/tuples of them are read (``weights_only=True``):
+    results shared between researchers must not be able to run code when they are opened, so a file
+    that needs more is refused.
+    """
     try:
-        return torch.load(path, map_location="cpu", weights_only=False)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise
+    except pickle.UnpicklingError as e:
+        raise IntegrityError(
+            f"{path} holds objects other than tensors, numbers, strings and lists/dicts of them, so loading it "
+            "could run code; refused (ntkrepro never writes such files)"
+        ) from e
     except Exception as e:  # a truncated or foreign file: say which, never pass it on
         raise IntegrityError(f"{path} is unreadable ({type(e).__name__}: {e}); delete it to rebuild") from e
+
+
+def tensor_digest(tensors, header: str = "") -> str:
+    """A digest of ``header`` and of the dtype, shape and bytes of each tensor (or (name, tensor) pair)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(header.encode())
+    for item in tensors:
+        name, t = item if isinstance(item, tuple) else ("", item)
+        t = t.detach().cpu().contiguous().reshape(-1)
+        h.update(f"{name}:{t.dtype}:{t.numel()}".encode())
+        h.update(t.view(torch.uint8).numpy().data if t.numel() else b"")
+    return h.hexdigest()
 
 
 def save_npy(array: np.ndarray, path: str | os.PathLike) -> None:

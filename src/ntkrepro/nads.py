@@ -22,6 +22,8 @@ from torch import nn
 from torch.func import functional_call, grad, jacrev
 
 from . import io
+from .devices import resolve_device
+from .spectra import fix_signs
 from .data import Dataset
 
 
@@ -29,7 +31,7 @@ def mixed_derivative_gram(
     model: nn.Module, input_shape, *, samples: int, seed: int, chunk: int = 16, device=None
 ) -> np.ndarray:
     """AᵀA (d x d, float64) for A = E_x ∇²_{x,θ} f(x; θ0)."""
-    device = torch.device(device or "cpu")
+    device = resolve_device(device)
     model = copy.deepcopy(model).to(device=device, dtype=torch.float64).eval()
     if samples == 0:
         x = torch.zeros(1, *input_shape, dtype=torch.float64, device=device)
@@ -56,9 +58,7 @@ def mixed_derivative_gram(
 def directions(gram: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(σ_j², v_j as rows), in decreasing order of σ², each v_j with its largest entry positive."""
     values, vectors = np.linalg.eigh(gram)
-    values, vectors = values[::-1], vectors[:, ::-1].T
-    signs = np.sign(vectors[np.arange(len(vectors)), np.abs(vectors).argmax(axis=1)])
-    return np.clip(values, 0, None), vectors * np.where(signs == 0, 1, signs)[:, None]
+    return np.clip(values[::-1], 0, None), fix_signs(vectors[:, ::-1].T)
 
 
 def linearly_separable(

@@ -29,10 +29,10 @@ class Progress:
         self.start_done = self.done = start
         self.t0 = self.last = time.monotonic()
 
-    def update(self, done: float, extra: str = "", force: bool = False) -> None:
+    def update(self, done: float, extra: str = "") -> None:
         self.done = done
         now = time.monotonic()
-        if not force and now - self.last < self.interval and done < self.total:
+        if now - self.last < self.interval and done < self.total:
             return
         self.last = now
         elapsed = now - self.t0

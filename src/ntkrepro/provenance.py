@@ -10,18 +10,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 
 
-def source_digest(script) -> str:
-    """Digest of the ntkrepro files that running ``script`` imports, directly or indirectly."""
+def source_digest(script, *modules: str) -> str:
+    """Digest of the ntkrepro files that running ``script`` imports, directly or indirectly, and of
+    ``modules`` (dotted names a script imports by name at run time) with what they import."""
     h = hashlib.blake2b(digest_size=8)
-    for f in library_files(script):
+    for f in library_files(script, *modules):
         h.update(f.read_bytes())
     return h.hexdigest()
 
 
-def library_files(source):
-    """The ntkrepro source files that importing ``source`` executes (sorted)."""
+def library_files(source, *modules: str):
+    """The ntkrepro source files that importing ``source`` and ``modules`` executes (sorted)."""
     root = ROOT
-    seen, todo = set(), [Path(source)]
+    seen = {f for name in modules for f in module_files(root, name)}
+    todo = [Path(source), *seen]
     while todo:
         path = todo.pop()
         dotted = None

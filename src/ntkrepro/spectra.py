@@ -80,7 +80,7 @@ def eigendecompose(
             A, subset_by_index=subset, driver=driver, overwrite_a=True, check_finite=False
         )
         values, vectors = values[::-1], vectors[:, ::-1].T
-    return np.ascontiguousarray(values), _fix_signs(np.ascontiguousarray(vectors))
+    return np.ascontiguousarray(values), fix_signs(np.ascontiguousarray(vectors))
 
 
 def estimate_seconds(m: int, *, device=None, probe: int = 400) -> float:
@@ -99,7 +99,8 @@ def estimate_seconds(m: int, *, device=None, probe: int = 400) -> float:
     return (time.monotonic() - t0) * (m / probe) ** 3
 
 
-def _fix_signs(vectors: np.ndarray) -> np.ndarray:
+def fix_signs(vectors: np.ndarray) -> np.ndarray:
+    """Each row with its entry of largest magnitude positive (the sign of an eigenvector is arbitrary)."""
     rows = np.arange(len(vectors))
     signs = np.sign(vectors[rows, np.abs(vectors).argmax(axis=1)])
     signs[signs == 0] = 1

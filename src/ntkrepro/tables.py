@@ -1,13 +1,12 @@
-"""The data table of each figure, assembled from the metrics that earlier rules computed.
+"""Helpers figure modules share to assemble their tables from the metrics earlier rules computed.
 
-Each function takes the labels of its inputs (model, kind, index, ...) and the files they point to,
-and returns columns (name -> list) in the order the figure's CSV has them.
+Each takes the labels of its inputs (model, kind, index, ...) and the files they point to, and
+returns columns (name -> list) in the order the figure's CSV has them.
 """
 
 from __future__ import annotations
 
 from . import io
-from .metrics import iterations_to_loss
 
 
 def final(path) -> dict:
@@ -16,68 +15,30 @@ def final(path) -> dict:
     return {k: v[-1] for k, v in table.items()}
 
 
-def accuracy_table(labels: list[dict], metrics: list) -> dict:
-    """One row per run: its labels and the final test accuracy (Figures 2 and 5 and 9)."""
-    columns: dict[str, list] = {k: [] for k in labels[0]}
+def accuracy_table(items: list[tuple[dict, str]]) -> dict:
+    """One row per run: its labels, its final test accuracy and distances to its start."""
+    columns: dict[str, list] = {k: [] for k in items[0][0]}
     columns.update(test_accuracy=[], distance_l2=[], distance_cosine=[])
-    for label, path in zip(labels, metrics):
+    for label, path in items:
         for k, v in label.items():
             columns[k].append(v)
         last = final(path)
-        columns["test_accuracy"].append(last["test_accuracy"])
-        columns["distance_l2"].append(last["distance_l2"])
-        columns["distance_cosine"].append(last["distance_cosine"])
+        for k in ("test_accuracy", "distance_l2", "distance_cosine"):
+            columns[k].append(last[k])
     return columns
 
 
-def alignment_table(alignment: dict, target: int) -> dict:
-    """Figure 7: α at the first and the last epoch of an alignment table, the target marked."""
-    epochs = sorted((c for c in alignment if c.startswith("alpha_epoch")), key=lambda c: int(c.removeprefix("alpha_epoch")))
-    return {
-        "index": alignment["index"].astype(int),
-        "alpha_init": alignment[epochs[0]],
-        "alpha_trained": alignment[epochs[-1]],
-        "is_target": (alignment["index"] == target).astype(int),
-    }
-
-
-def dynamics_table(indices: list[int], metrics: list, steps: list, threshold: float) -> dict:
-    """Figure 3: iterations to reach the training-loss threshold and distances to θ0, per index j."""
-    rows = {"index": [], "iterations_to_threshold": [], "distance_l2": [], "distance_cosine": []}
-    for j, m, s in zip(indices, metrics, steps):
-        per_epoch, per_step = io.read_csv(m), io.read_csv(s)
-        window = int(per_epoch["step"][0])  # one epoch of mini-batches
-        rows["index"].append(j)
-        rows["iterations_to_threshold"].append(iterations_to_loss(per_step["loss"], threshold, window))
-        rows["distance_l2"].append(per_epoch["distance_l2"][-1])
-        rows["distance_cosine"].append(per_epoch["distance_cosine"][-1])
-    return rows
-
-
-def nad_table(models: list[str], alignments: list, labels: list[dict], metrics: list) -> dict:
-    """Figure 4: per model and NAD index j, the alignment σ_j² and the accuracies of the trained models."""
-    accuracy = {(lab["model"], lab["kind"], lab["index"]): final(p)["test_accuracy"] for lab, p in zip(labels, metrics)}
-    rows = {"model": [], "index": [], "alignment": [], "network_accuracy": [], "linearized_accuracy": []}
-    for model, sigma2 in zip(models, alignments):
-        for j, a in enumerate(sigma2, start=1):
-            rows["model"].append(model)
-            rows["index"].append(j)
-            rows["alignment"].append(a)
-            rows["network_accuracy"].append(accuracy.get((model, "network", j), float("nan")))
-            rows["linearized_accuracy"].append(accuracy.get((model, "linearized", j), float("nan")))
-    return rows
-
-
-def curves_table(labels: list[dict], metrics: list) -> dict:
-    """Figure 8: per-epoch training loss and test accuracy of each model."""
-    rows: dict[str, list] = {k: [] for k in labels[0]}
-    rows.update(epoch=[], train_loss=[], test_accuracy=[])
-    for label, path in zip(labels, metrics):
+def curves_table(items: list[tuple[dict, str]], metrics=("train_loss", "test_accuracy")) -> dict:
+    """One row per run and epoch: its labels and the per-epoch ``metrics``."""
+    rows: dict[str, list] = {k: [] for k in items[0][0]}
+    rows["epoch"] = []
+    rows.update({m: [] for m in metrics})
+    for label, path in items:
         table = io.read_csv(path)
         for i in range(len(table["epoch"])):
             for k, v in label.items():
                 rows[k].append(v)
             rows["epoch"].append(int(table["epoch"][i]))
-            rows["train_loss"].append(table["train_loss"][i])
-            rows["test_accuracy"].append(table["test_accuracy"][i])
+            for m in metrics:
+                rows[m].append(table[m][i])
     return rows

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import io
 from .errors import IntegrityError
 
-CHECKS = {".h5": "hdf5", ".pt": "torch", ".csv": "csv"}
+CHECKED = (".h5", ".pt", ".csv")
 
 
 def check(path: Path) -> str | None:
@@ -42,7 +42,7 @@ def check(path: Path) -> str | None:
 def scan(roots: list[Path]) -> list[tuple[Path, str]]:
     bad = []
     for root in roots:
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.suffix in CHECKS)
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.suffix in CHECKED)
         for path in files:
             why = check(path)
             if why:

@@ -12,7 +12,6 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from .errors import NtkReproError
-from .devices import resolve_device
 
 
 def run(snakemake, main: Callable[[object, logging.Logger], None]) -> None:
@@ -51,6 +50,3 @@ def run(snakemake, main: Callable[[object, logging.Logger], None]) -> None:
             logfile.flush()
         raise
 
-
-def device(requested: str) -> torch.device:
-    return resolve_device(requested)

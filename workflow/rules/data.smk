@@ -3,17 +3,19 @@
 
 rule prepare_dataset:
     output:
-        "results/data/{dataset}.pt",
+        paths.DATA,
     log:
         "logs/prepare_dataset/{dataset}.log",
     wildcard_constraints:
-        dataset=re.escape(DATASET),
+        dataset=alternatives(n for n in PLAN.datasets if not n.startswith("gaussian")),
     conda:
         "../../envs/ntkrepro.yaml"
     resources:
-        mem_mb=data_mem_mb(),
+        mem_mb=lambda w: resources.dataset_mb(
+            PLAN.input_shape(w.dataset), sum(PLAN.sizes(w.dataset))
+        ),
     params:
-        dataset=dataset_params(),
+        dataset=dataset_params,
         source=dataset_source,
         code=code_version("prepare_dataset.py"),
     script:

@@ -1,207 +1,85 @@
-# Figures, in two steps each: a table rule gathers what earlier rules computed into
-# figures/figN.csv (the data the figure shows), and a plot rule draws figures/figN.pdf from that
-# table alone. The claims scorecard reads the tables.
+# Figures, generic over {item} (a figure's path under figures/: fig7, long2021/fig4, ...), in two
+# steps each: a table rule gathers what earlier rules computed into figures/<item>.csv (the data the
+# figure shows), and a plot rule draws figures/<item>.pdf from that table alone. A scorecard rule per
+# paper reads its tables; one target rule per paper builds them all (`snakemake ortiz2021`).
 
 
-if "fig2" in config:
-
-    rule fig2_table:
-        input:
-            metrics=fig2_metrics(),
-        output:
-            "figures/fig2.csv",
-        log:
-            "logs/figures/fig2_table.log",
-        localrule: True
-        conda:
-            "../../envs/ntkrepro.yaml"
-        params:
-            runs=fig2_runs(),
-            code=code_version("fig2_table.py"),
-        script:
-            "../scripts/fig2_table.py"
-
-
-if "fig3" in config:
-
-    rule fig3_table:
-        input:
-            metrics=fig3_runs("metrics"),
-            steps=fig3_runs("steps"),
-        output:
-            "figures/fig3.csv",
-        log:
-            "logs/figures/fig3_table.log",
-        localrule: True
-        conda:
-            "../../envs/ntkrepro.yaml"
-        params:
-            indices=config["fig3"]["eigenfunctions"],
-            threshold=config["fig3"]["loss_threshold"],
-            code=code_version("fig3_table.py"),
-        script:
-            "../scripts/fig3_table.py"
-
-
-if "fig4" in config:
-
-    rule fig4_table:
-        input:
-            nads=fig4_nads(),
-            metrics=fig4_metrics(),
-        output:
-            "figures/fig4.csv",
-        log:
-            "logs/figures/fig4_table.log",
-        localrule: True
-        conda:
-            "../../envs/ntkrepro.yaml"
-        params:
-            models=config["fig4"]["models"],
-            runs=fig4_runs(),
-            code=code_version("fig4_table.py"),
-        script:
-            "../scripts/fig4_table.py"
-
-
-if "fig5" in config:
-
-    rule fig5_table:
-        input:
-            metrics=fig5_metrics(),
-        output:
-            "figures/fig5.csv",
-        log:
-            "logs/figures/fig5_table.log",
-        localrule: True
-        conda:
-            "../../envs/ntkrepro.yaml"
-        params:
-            runs=fig5_runs(),
-            code=code_version("fig5_table.py"),
-        script:
-            "../scripts/fig5_table.py"
-
-
-if "fig6" in config:
-
-    rule fig6_table:
-        input:
-            task=fig6_task_file(),
-            spectra=fig6_spectra(),
-        output:
-            "figures/fig6.csv",
-        log:
-            "logs/figures/fig6_table.log",
-        conda:
-            "../../envs/ntkrepro.yaml"
-        params:
-            epochs=sorted(config["fig6"]["epochs"]),
-            k=config["fig6"]["k"],
-            code=code_version("energy_concentration.py"),
-        script:
-            "../scripts/energy_concentration.py"
-
-
-rule fig7_table:
+rule figure_table:
     input:
-        alignment=fig7_alignment(),
+        unpack(lambda w: PLAN.figure(w.item).inputs),
     output:
-        "figures/fig7.csv",
+        "figures/{item}.csv",
     log:
-        "logs/figures/fig7_table.log",
+        "logs/figures/{item}.table.log",
     localrule: True
     conda:
         "../../envs/ntkrepro.yaml"
     params:
-        target=config["fig7"]["target"],
-        code=code_version("fig7_table.py"),
+        module=lambda w: PLAN.figure(w.item).module.__name__,
+        labels=lambda w: PLAN.figure(w.item).labels,
+        table=lambda w: canonical(PLAN.figure(w.item).params),
+        code=figure_code("figure_table.py"),
     script:
-        "../scripts/fig7_table.py"
+        "../scripts/figure_table.py"
 
 
-if "fig8" in config:
-
-    rule fig8_table:
-        input:
-            metrics=[path for _, path in fig8_runs()],
-        output:
-            "figures/fig8.csv",
-        log:
-            "logs/figures/fig8_table.log",
-        localrule: True
-        conda:
-            "../../envs/ntkrepro.yaml"
-        params:
-            names=[name for name, _ in fig8_runs()],
-            code=code_version("fig8_table.py"),
-        script:
-            "../scripts/fig8_table.py"
-
-
-if "fig9" in config:
-
-    rule fig9_table:
-        input:
-            metrics=[path for _, path in fig9_runs()],
-        output:
-            "figures/fig9.csv",
-        log:
-            "logs/figures/fig9_table.log",
-        localrule: True
-        conda:
-            "../../envs/ntkrepro.yaml"
-        params:
-            runs=[label for label, _ in fig9_runs()],
-            code=code_version("fig9_table.py"),
-        script:
-            "../scripts/fig9_table.py"
-
-
-for n in FIGURE_NUMBERS:
-
-    rule:
-        name:
-            f"fig{n}"
-        input:
-            f"figures/fig{n}.csv",
-        output:
-            report(
-                f"figures/fig{n}.pdf",
-                caption=f"../report/fig{n}.rst",
-                category="Figures",
-                labels={"figure": n},
-            ),
-        log:
-            f"logs/figures/fig{n}.log",
-        localrule: True
-        conda:
-            "../../envs/ntkrepro.yaml"
-        params:
-            figure=n,
-            title=figure_title(n),
-            dpi=config["plot"]["dpi"],
-            code=code_version("plot_figure.py"),
-        script:
-            "../scripts/plot_figure.py"
+rule figure_plot:
+    input:
+        "figures/{item}.csv",
+    output:
+        report(
+            "figures/{item}.pdf",
+            caption="../report/figure.rst",
+            category=lambda w: PLAN.papers[PLAN.figure(w.item).paper].TITLE,
+            labels=lambda w: {"figure": PLAN.figure(w.item).key},
+        ),
+    log:
+        "logs/figures/{item}.plot.log",
+    localrule: True
+    conda:
+        "../../envs/ntkrepro.yaml"
+    params:
+        module=lambda w: PLAN.figure(w.item).module.__name__,
+        title=lambda w: PLAN.figure(w.item).title,
+        caption=lambda w: PLAN.figure(w.item).caption,
+        dpi=config["plot"]["dpi"],
+        code=figure_code("figure_plot.py"),
+    script:
+        "../scripts/figure_plot.py"
 
 
 rule claims:
     input:
-        tables=[f"figures/fig{n}.csv" for n in FIGURE_NUMBERS],
+        tables=lambda w: [f"figures/{f.item}.csv" for f in scorecard_figures(w)],
     output:
         md=report(
-            "figures/claims.md", caption="../report/claims.rst", category="Claims"
+            "figures/{scorecard}.md",
+            caption="../report/claims.rst",
+            category=lambda w: PLAN.papers[PLAN.paper_of_claims(w.scorecard)].TITLE,
         ),
-        csv="figures/claims.csv",
+        csv="figures/{scorecard}.csv",
     log:
-        "logs/figures/claims.log",
+        "logs/figures/{scorecard}.log",
     localrule: True
     conda:
         "../../envs/ntkrepro.yaml"
     params:
-        figures=FIGURE_NUMBERS,
-        scale=scale_text(),
-        code=code_version("claims.py"),
+        title=lambda w: PLAN.papers[PLAN.paper_of_claims(w.scorecard)].TITLE,
+        labels=lambda w: [f.label for f in scorecard_figures(w)],
+        modules=lambda w: [f.module.__name__ for f in scorecard_figures(w)],
+        scale=lambda w: PLAN.scale(PLAN.paper_of_claims(w.scorecard)),
+        code=lambda w: code_version(
+            "claims.py", *(f.module.__name__ for f in scorecard_figures(w))
+        ),
     script:
         "../scripts/claims.py"
+
+
+for paper in PLAN.papers:
+
+    rule:
+        name:
+            paper
+        input:
+            PLAN.targets(paper),
+        localrule: True

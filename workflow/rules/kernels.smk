@@ -1,51 +1,49 @@
-# Empirical-NTK Gram matrices, streamed tile by tile into chunked HDF5 (resumable).
+# Kernels of a network state (θ0, or a run's checkpoint) on the samples of a task, streamed tile by
+# tile into chunked HDF5 (resumable).
 
 
-rule gram_init:
+rule kernel_init:
     input:
-        data="results/data/{dataset}.pt",
-        model="results/init/{dataset}/{model}-seed{seed}.pt",
+        data=paths.DATA,
+        samples=samples_task_file,
+        model=paths.INIT,
     output:
-        keep("results/kernels/{dataset}/all/{model}-seed{seed}/init.h5"),
+        keep(paths.KERNEL_INIT),
     log:
-        "logs/gram/{dataset}/all/{model}-seed{seed}/init.log",
+        "logs/kernel/{dataset}/{samples}/{split}/{model}-seed{seed}/init/{kernel}.log",
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS
     resources:
-        mem_mb=GRAM_MEM_MB,
+        mem_mb=resources.gram_mb(config["kernel"]["memory_gb"]),
         gpu=GPU,
     params:
-        kernel=kernel_params(),
+        kernel=canonical(config["kernel"]),
         compute=compute_params(),
-        samples="all",
-        code=code_version("gram.py"),
+        code=code_version("kernel.py"),
     script:
-        "../scripts/gram.py"
+        "../scripts/kernel.py"
 
 
-rule gram_checkpoint:
+rule kernel_checkpoint:
     input:
-        data="results/data/{dataset}.pt",
-        task=task_file,
-        checkpoints="results/runs/{dataset}/{model}-seed{seed}/{task}/{kind}/checkpoints",
+        data=paths.DATA,
+        samples=samples_task_file,
+        checkpoints=paths.CHECKPOINTS,
     output:
-        keep(
-            "results/kernels/{dataset}/{samples}/{model}-seed{seed}/{task}/{kind}/epoch{epoch}.h5"
-        ),
+        keep(paths.KERNEL_RUN),
     log:
-        "logs/gram/{dataset}/{samples}/{model}-seed{seed}/{task}/{kind}/epoch{epoch}.log",
+        "logs/kernel/{dataset}/{samples}/{split}/{model}-seed{seed}/{task}/{recipe}/{form}/epoch{epoch}/{kernel}.log",
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS
     resources:
-        mem_mb=GRAM_MEM_MB,
+        mem_mb=resources.gram_mb(config["kernel"]["memory_gb"]),
         gpu=GPU,
     params:
-        kernel=kernel_params(),
+        kernel=canonical(config["kernel"]),
         compute=compute_params(),
-        samples="{samples}",
         model=checkpoint_file,
-        code=code_version("gram.py"),
+        code=code_version("kernel.py"),
     script:
-        "../scripts/gram.py"
+        "../scripts/kernel.py"

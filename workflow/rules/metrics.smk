@@ -3,19 +3,22 @@
 
 rule alignment:
     input:
-        spectrum="results/spectra/{dataset}/all/{model}-seed{seed}/init.h5",
-        kernels=alignment_kernels,
+        spectrum=paths.spectrum(paths.KERNEL_INIT),
+        kernel="results/kernels/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}.h5",
     output:
-        "results/metrics/{dataset}/{model}-seed{seed}/{task}/{kind}/alignment.csv",
+        "results/alignment/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}.csv",
     log:
-        "logs/alignment/{dataset}/{model}-seed{seed}/{task}/{kind}.log",
+        "logs/alignment/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}.log",
+    wildcard_constraints:
+        state=r"init|[^/]+/[^/]+/[^/]+/epoch[^/]+",
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS
     resources:
-        mem_mb=alignment_mem_mb,
+        mem_mb=lambda w: resources.alignment_mb(
+            PLAN.sample_count(w.dataset, w.samples, w.split), config["spectrum"]["k"]
+        ),
     params:
-        epochs=alignment_epochs,
         compute=compute_params(),
         code=code_version("alignment.py"),
     script:

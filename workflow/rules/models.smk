@@ -1,10 +1,10 @@
 # Initialization θ0 (saved once, shared by every later stage) and training with checkpoints, of
-# networks and of their linearizations.
+# networks and of their linearizations, with a named recipe.
 
 
 rule initialize:
     output:
-        "results/init/{dataset}/{model}-seed{seed}.pt",
+        paths.INIT,
     log:
         "logs/initialize/{dataset}/{model}-seed{seed}.log",
     conda:
@@ -22,26 +22,24 @@ rule train:
         data=data_file,
         task=task_file,
     output:
-        checkpoints=keep(
-            directory(
-                "results/runs/{dataset}/{model}-seed{seed}/{task}/{kind}/checkpoints"
-            )
-        ),
-        metrics="results/runs/{dataset}/{model}-seed{seed}/{task}/{kind}/metrics.csv",
-        steps="results/runs/{dataset}/{model}-seed{seed}/{task}/{kind}/steps.csv",
+        checkpoints=keep(directory(paths.CHECKPOINTS)),
+        metrics=paths.METRICS,
+        steps=paths.STEPS,
     log:
-        "logs/train/{dataset}/{model}-seed{seed}/{task}/{kind}.log",
+        "logs/train/{dataset}/{model}-seed{seed}/{task}/{recipe}/{form}.log",
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS
     resources:
-        mem_mb=train_mem_mb(),
+        mem_mb=lambda w: resources.train_mb(
+            PLAN.input_shape(w.dataset), sum(PLAN.sizes(w.dataset))
+        ),
         gpu=GPU,
     params:
-        train=train_params,
-        linearization=linearization_params,
+        recipe=train_params,
+        form=form_params,
         compute=compute_params(),
-        resume=resume_dir,
+        resume=lambda w: paths.RESUME.format(**w),
         code=code_version("train.py"),
     script:
         "../scripts/train.py"

@@ -1,9 +1,55 @@
-# Binary tasks: ±1 labels for the training and test samples (NAD tasks carry their own inputs).
+# Tasks: labels for the training and test samples (and which samples, for tasks that keep some).
+# Labelled from the dataset (tasks), per seed (class-stratified subsets), or from the network at θ0
+# (sign(φ_j) of its NTK, and the NAD tasks, which carry their own Gaussian inputs).
+
+
+rule dataset_task:
+    input:
+        data=paths.DATA,
+    output:
+        paths.TASK["data"],
+    log:
+        "logs/tasks/{dataset}/{task}.log",
+    wildcard_constraints:
+        task=ntk_tasks.wildcard_pattern(ntk_tasks.DATA),
+    conda:
+        "../../envs/ntkrepro.yaml"
+    params:
+        seed=None,
+        code=code_version("dataset_task.py"),
+    script:
+        "../scripts/dataset_task.py"
+
+
+rule seeded_task:
+    input:
+        data=paths.DATA,
+    output:
+        paths.TASK["seed"],
+    log:
+        "logs/tasks/{dataset}/seed{seed}/{task}.log",
+    wildcard_constraints:
+        task=ntk_tasks.wildcard_pattern(ntk_tasks.SEED),
+    conda:
+        "../../envs/ntkrepro.yaml"
+    params:
+        seed=lambda w: int(w.seed),
+        code=code_version("dataset_task.py"),
+    script:
+        "../scripts/dataset_task.py"
 
 
 rule eigenfunction_task:
     input:
-        spectrum="results/spectra/{dataset}/all/{model}-seed{seed}/init.h5",
+        data=paths.DATA,
+        spectrum=paths.spectrum(paths.KERNEL_INIT).format(
+            dataset="{dataset}",
+            samples="classes",
+            split="all",
+            model="{model}",
+            seed="{seed}",
+            kernel="ntk",
+        ),
     output:
         "results/tasks/{dataset}/{model}-seed{seed}/eigenfunction{index}.pt",
     log:
@@ -11,49 +57,14 @@ rule eigenfunction_task:
     conda:
         "../../envs/ntkrepro.yaml"
     params:
-        n_train=N_TRAIN,
         code=code_version("eigenfunction_task.py"),
     script:
         "../scripts/eigenfunction_task.py"
 
 
-rule cifar2_task:
-    input:
-        dataset="results/data/{dataset}.pt",
-    output:
-        "results/tasks/{dataset}/cifar2.pt",
-    log:
-        "logs/tasks/{dataset}/cifar2.log",
-    conda:
-        "../../envs/ntkrepro.yaml"
-    params:
-        size=None,
-        seed=None,
-        code=code_version("cifar2_task.py"),
-    script:
-        "../scripts/cifar2_task.py"
-
-
-rule cifar2_subset_task:
-    input:
-        dataset="results/data/{dataset}.pt",
-    output:
-        "results/tasks/{dataset}/seed{seed}/cifar2-n{size}.pt",
-    log:
-        "logs/tasks/{dataset}/seed{seed}/cifar2-n{size}.log",
-    conda:
-        "../../envs/ntkrepro.yaml"
-    params:
-        size=lambda w: int(w.size),
-        seed=lambda w: int(w.seed),
-        code=code_version("cifar2_task.py"),
-    script:
-        "../scripts/cifar2_task.py"
-
-
 rule nad_task:
     input:
-        nads="results/nads/{dataset}/{model}-seed{seed}.h5",
+        nads=paths.NADS,
     output:
         "results/tasks/{dataset}/{model}-seed{seed}/nad{index}.pt",
     log:
@@ -61,8 +72,8 @@ rule nad_task:
     conda:
         "../../envs/ntkrepro.yaml"
     params:
-        task=fig4_task_params(),
-        input_shape=lambda w: input_shape(w.dataset),
+        inputs=dataset_params,
+        input_shape=lambda w: list(PLAN.input_shape(w.dataset)),
         seed=lambda w: int(w.seed),
         code=code_version("nad_task.py"),
     script:

@@ -1,4 +1,4 @@
-"""α_t(φ_j) of the eigenfunctions at initialization with the Gram matrix at each epoch t."""
+"""α(φ_j) of a kernel for the eigenfunctions of θ0's kernel on the same samples (α = λ_j for that one)."""
 
 from ntkrepro import io, ntk, spectra
 from ntkrepro.workflow import run
@@ -6,15 +6,12 @@ from ntkrepro.workflow import run
 
 def main(snakemake, log):
     values, vectors = spectra.read_spectrum(snakemake.input.spectrum)
-    table = {"index": range(1, len(values) + 1), "eigenvalue": values}
-    for epoch, path in zip(snakemake.params.epochs, snakemake.input.kernels):
-        with ntk.open_gram(path) as (K, meta):
-            if epoch == 0:
-                spectra.check_source(snakemake.input.spectrum, meta, path)
-            alpha = spectra.alignment(vectors, K)
-        table[f"alpha_epoch{epoch}"] = alpha
-        log.info(f"epoch {epoch}: α range {alpha.min():.4g} .. {alpha.max():.4g}")
-    io.write_csv(table, snakemake.output[0])
+    with ntk.open_gram(snakemake.input.kernel) as (K, meta):
+        if snakemake.wildcards.state == "init":
+            spectra.check_source(snakemake.input.spectrum, meta, snakemake.input.kernel)
+        alpha = spectra.alignment(vectors, K)
+    log.info(f"α range {alpha.min():.4g} .. {alpha.max():.4g}")
+    io.write_csv({"index": range(1, len(values) + 1), "eigenvalue": values, "alignment": alpha}, snakemake.output[0])
 
 
 run(snakemake, main)

@@ -1,16 +1,21 @@
-"""The claims scorecard: each figure's claim, the statistic that tests it, its value, its verdict."""
+"""A paper's claims scorecard: each claim, the statistic that tests it, its value, its verdict."""
+
+from importlib import import_module
 
 from ntkrepro import claims, io
 from ntkrepro.workflow import run
 
 
 def main(snakemake, log):
-    tables = {n: io.read_csv(path) for n, path in zip(snakemake.params.figures, snakemake.input.tables)}
-    card = claims.scorecard(tables)
+    p = snakemake.params
+    card = []
+    for label, module, path in zip(p.labels, p.modules, snakemake.input.tables):
+        for c in import_module(module).claims(io.read_csv(path)):
+            c.figure = label
+            card.append(c)
+            log.info(f"{label}: {claims.verdict(c.holds)} ({c.value:.4g}) - {c.claim}")
     io.write_csv(claims.columns(card), snakemake.output.csv)
-    io.write_text(claims.markdown(card, snakemake.params.scale), snakemake.output.md)
-    for c in card:
-        log.info(f"Figure {c.figure}: {claims.verdict(c.holds)} ({c.value:.4g}) - {c.claim}")
+    io.write_text(claims.markdown(card, p.title, p.scale), snakemake.output.md)
 
 
 run(snakemake, main)

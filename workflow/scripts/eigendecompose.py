@@ -14,7 +14,7 @@ def main(snakemake, log):
     dtype = np.dtype(s["dtype"])
     K = ntk.read_gram(snakemake.input[0], dtype=dtype)
     gram_meta = ntk.gram_meta(snakemake.input[0])
-    spectra.check_gram(K, name=snakemake.input[0])
+    spectra.check_gram(K, source_dtype=gram_meta["dtype"], name=snakemake.input[0])  # rounding of the stored matrix
     k = min(s["k"], K.shape[0])
     if k < s["k"]:
         log.info(f"spectrum.k = {s['k']} exceeds the {K.shape[0]} samples of this matrix: keeping all {k}")

@@ -1,15 +1,17 @@
 """Labels sign(φ_j(x)) from the eigenvectors of the Gram matrix at initialization."""
 
 from ntkrepro import io, spectra, tasks
+from ntkrepro.data import Dataset
 from ntkrepro.workflow import run
 
 
 def main(snakemake, log):
     j = int(snakemake.wildcards.index)  # 1-based, as in the paper's text
     _, vectors = spectra.read_spectrum(snakemake.input.spectrum, k=j)
-    task = tasks.eigenfunction_task(vectors[j - 1], snakemake.params.n_train)
+    n_train = Dataset.load(snakemake.input.data).n_train  # the eigenvectors run over train, then test
+    task = tasks.eigenfunction_task(vectors[j - 1], n_train, f"eigenfunction{j}")
     log.info(f"sign(φ_{j}): {int((task['y_train'] > 0).sum())}/{len(task['y_train'])} positive training labels")
-    io.save_torch({**task, "name": f"eigenfunction{j}"}, snakemake.output[0])
+    io.save_torch(task, snakemake.output[0])
 
 
 run(snakemake, main)

@@ -7,10 +7,10 @@ from ntkrepro.workflow import run
 def main(snakemake, log):
     p = snakemake.params.model
     model = models.build_model(p["arch"], tuple(p["input_shape"]), p["options"])
-    models.initialize(model, p["scheme"], p["seed"])
-    n = sum(t.numel() for t in model.parameters())
-    log.info(f"{p['arch']} {p['options']} on inputs {p['input_shape']}: {n:,} parameters, {p['scheme']} init, seed {p['seed']}")
-    models.save_model(model, snakemake.output[0], seed=p["seed"], scheme=p["scheme"])
+    models.initialize(model, p["init"], p["seed"])
+    n = models.parameter_count(model)
+    log.info(f"{p['arch']} {p['options']} on inputs {p['input_shape']}: {n:,} parameters, {p['init']} init, seed {p['seed']}")
+    models.save_model(model, snakemake.output[0], seed=p["seed"], scheme=p["init"])
 
 
 run(snakemake, main)

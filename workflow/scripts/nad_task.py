@@ -1,4 +1,4 @@
-"""The linearly separable task along one neural anisotropy direction v_j."""
+"""The linearly separable task along one neural anisotropy direction v_j (with its Gaussian inputs)."""
 
 from ntkrepro import nads
 from ntkrepro.workflow import run
@@ -7,7 +7,7 @@ from ntkrepro.workflow import run
 def main(snakemake, log):
     j = int(snakemake.wildcards.index)
     _, directions = nads.read(snakemake.input.nads)
-    p = snakemake.params.task
+    p = snakemake.params.inputs
     task = nads.linearly_separable(
         directions[j - 1], snakemake.params.input_shape, n_train=p["n_train"], n_test=p["n_test"],
         epsilon=p["epsilon"], sigma=p["sigma"], seed=snakemake.params.seed * 1000 + j,

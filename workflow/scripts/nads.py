@@ -3,7 +3,7 @@
 import time
 
 from ntkrepro import models, nads
-from ntkrepro.workflow import device, run
+from ntkrepro.workflow import run
 
 
 def main(snakemake, log):
@@ -13,7 +13,7 @@ def main(snakemake, log):
     log.info(f"A = E_x ∇²_(x,θ) f(x; θ0) over {where}, inputs of shape {shape}")
     t0 = time.monotonic()
     gram = nads.mixed_derivative_gram(model, shape, samples=samples, seed=snakemake.params.seed,
-                                      device=device(snakemake.params.compute["device"]))
+                                      device=snakemake.params.compute["device"])
     values, vectors = nads.directions(gram)
     log.info(f"done in {time.monotonic() - t0:.1f} s; σ_1² = {values[0]:.4g}, σ_d² = {values[-1]:.4g}")
     nads.write(values, vectors, snakemake.output[0], {"samples": samples, "input_shape": list(shape)})

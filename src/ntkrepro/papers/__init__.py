@@ -1,0 +1,35 @@
+"""The papers ntkrepro reproduces (a registry: a paper is a package with one module per figure).
+
+A paper package defines ``KEY`` (its config section and target rule), ``TITLE``, ``FOLDER`` (where its
+figures go), ``SCHEMA`` (JSON schema of its own config keys) and ``scale(ctx)`` (the scale line of its
+scorecard). Its figures and tables are its modules named ``fig<N>`` and ``table<N>``. A figure module defines
+``SCHEMA`` (its config section), ``needs(ctx)`` (what its table reads, as requests of
+ntkrepro.pipeline), ``title(ctx)``, ``caption(ctx)`` (report text), ``table(inputs, params)`` (columns
+of its CSV), ``plot(table, title)`` (a matplotlib figure from the table alone) and ``claims(table)``
+(the paper's claims tested on the table).
+
+Modules are imported by name when needed, so that a job running one figure module imports (and its
+code digest covers) that module alone, not its siblings.
+"""
+
+import pkgutil
+import re
+from importlib import import_module
+from types import ModuleType
+
+FIGURE = re.compile(r"(fig|table)(\d+)")
+
+KEYS = ("ortiz2021",)
+
+
+def load_all() -> dict[str, ModuleType]:
+    """Every paper package, by key."""
+    return {key: import_module(f"{__name__}.{key}") for key in KEYS}
+
+
+def figure_modules(paper: ModuleType) -> dict[str, ModuleType]:
+    """The paper's figure modules (``fig<N>``, then ``table<N>``, by number): adding a figure is adding
+    a module (and its config section)."""
+    names = [m.name for m in pkgutil.iter_modules(paper.__path__) if FIGURE.fullmatch(m.name)]
+    names.sort(key=lambda n: (FIGURE.fullmatch(n)[1], int(FIGURE.fullmatch(n)[2])))
+    return {name: import_module(f"{paper.__name__}.{name}") for name in names}

@@ -1,0 +1,77 @@
+"""Figure 9: test accuracy of unbiased linearizations around the network's checkpoints θ_e, against the
+pretraining epochs e; the network itself dashed."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ... import plotting, tables
+from ...claims import Claim, check
+from ...metrics import spearman
+from ...pipeline import Needs
+from .common import EPOCHS, MODEL, check_epochs, eigenfunction_task, scale_text
+
+SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["model", "target", "epochs"],
+    "properties": {"model": MODEL, "target": {"type": "integer", "minimum": 1}, "epochs": EPOCHS},
+}
+
+
+def needs(ctx) -> Needs:
+    s = ctx.section
+    check_epochs(ctx, "epochs", s["epochs"])
+    task = eigenfunction_task(ctx, "target", s["target"])
+    runs = [({"kind": "linearized", "pretraining_epochs": e}, ctx.run(task, s["model"], form=f"unbiased-e{e}"))
+            for e in sorted(s["epochs"])]
+    runs.append(({"kind": "network", "pretraining_epochs": ctx.recipe().epochs}, ctx.run(task, s["model"])))
+    return Needs({"metrics": runs})
+
+
+def title(ctx) -> str:
+    s = ctx.section
+    return f"{s['model']}: linearizations around θ_e on sign(φ_{s['target']}) ({scale_text(ctx)})"
+
+
+def caption(ctx) -> str:
+    return (
+        f"**Figure 9.** Test accuracy of unbiased linearizations around θ_e, the network after e epochs of training "
+        f"on sign(φ_{ctx.section['target']}), trained on the same task; dashed: the network itself. The paper's "
+        "claim: accuracy drops quickly with e. Scorecard: Figure 9 lines."
+    )
+
+
+def table(inputs, params) -> dict:
+    return tables.accuracy_table(inputs["metrics"])
+
+
+def plot(table, title):
+    lin = table["kind"] == "linearized"
+    order = np.argsort(table["pretraining_epochs"][lin])
+    with plt.rc_context(plotting.STYLE):
+        fig, ax = plt.subplots(figsize=(4.5, 3))
+        ax.plot(table["pretraining_epochs"][lin][order], table["test_accuracy"][lin][order], "o-", ms=3,
+                color=plotting.BASE_COLOR, label=r"linearized around $\theta_e$")
+        net = table["kind"] == "network"
+        if net.any():
+            ax.axhline(table["test_accuracy"][net][0], ls="--", color="k", lw=1, label="network")
+        ax.set_xscale("symlog", linthresh=1)
+        plotting.plain_log_axis(ax.xaxis)
+        ax.set_xlabel("pretraining epochs $e$")
+        ax.set_ylabel("test accuracy")
+        ax.legend(fontsize=7, frameon=False)
+        ax.set_title(plotting.wrap(title, 70))
+    return fig
+
+
+def claims(t) -> list[Claim]:
+    lin = t["kind"] == "linearized"
+    e, acc = t["pretraining_epochs"][lin], t["test_accuracy"][lin]
+    rho = spearman(e, acc)
+    drop = float(acc[np.argmin(e)] - acc[np.argmax(e)]) if lin.any() else float("nan")
+    return [
+        Claim("Linearizations around later checkpoints θ_e generalize worse.",
+              "Spearman correlation of e and test accuracy; holds if < 0", rho, check(rho, lambda v: v < 0)),
+        Claim("Pretraining degrades the linearized model's accuracy.",
+              "test accuracy at e = 0 - at the largest e; holds if > 0", drop, check(drop, lambda v: v > 0)),
+    ]

@@ -1,0 +1,7 @@
+"""The generic machinery between the configuration and the rules: path templates (``paths``), the
+requests a figure makes (imported here, for figure modules), the run plan derived from them (``plan``)
+and the resources jobs ask for (``resources``)."""
+
+from .requests import Alignment, Kernel, Metrics, Nads, Needs, Run, Spectrum, State, TaskFile
+
+__all__ = ["Alignment", "Kernel", "Metrics", "Nads", "Needs", "Run", "Spectrum", "State", "TaskFile"]

@@ -1,0 +1,107 @@
+"""What a figure can ask for: runs, network states, kernels, spectra, alignments, NADs and task files.
+The run plan turns each request into a file path and derives the jobs (and each run's checkpoint
+epochs) from all the requests of all enabled figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import paths
+
+
+@dataclass(frozen=True)
+class Run:
+    """A training run: a network or one of its linearizations, trained with a recipe on a task."""
+
+    dataset: str
+    model: str
+    seed: int
+    task: str
+    recipe: str
+    form: str = "network"  # network | linearized (at θ0) | unbiased-e<e> (around the network's epoch e)
+
+    @property
+    def fields(self) -> dict:
+        return {"dataset": self.dataset, "model": self.model, "seed": self.seed, "task": self.task,
+                "recipe": self.recipe, "form": self.form}
+
+    def with_form(self, form: str) -> "Run":
+        return Run(self.dataset, self.model, self.seed, self.task, self.recipe, form)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """A run's per-epoch metrics (``file="metrics"``) or per-step losses (``file="steps"``)."""
+
+    run: Run
+    file: str = "metrics"
+
+
+@dataclass(frozen=True)
+class State:
+    """A network state: θ0 of (dataset, model, seed), or the parameters of a run after ``epoch``."""
+
+    dataset: str
+    model: str
+    seed: int
+    run: Run | None = None
+    epoch: int | str = 0  # an integer, or "final"
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """The ``kind`` kernel of a network state on the ``split`` samples of the task ``samples``."""
+
+    state: State
+    samples: str = "classes"
+    split: str = "all"
+    kind: str = "ntk"
+
+    def path(self) -> str:
+        s = self.state
+        fields = {"dataset": s.dataset, "samples": self.samples, "split": self.split, "model": s.model,
+                  "seed": s.seed, "kernel": self.kind}
+        if s.run is None:
+            return paths.KERNEL_INIT.format(**fields)
+        return paths.KERNEL_RUN.format(**fields, task=s.run.task, recipe=s.run.recipe, form=s.run.form, epoch=s.epoch)
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """The top eigenpairs of a kernel (``spectrum.k`` of them)."""
+
+    kernel: Kernel
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """α(φ_j) = φ_jᵀ K φ_j / ‖φ_j‖² of ``kernel`` for the eigenfunctions of θ0's kernel on the same samples."""
+
+    kernel: Kernel
+
+
+@dataclass(frozen=True)
+class Nads:
+    """The neural anisotropy directions of a network at θ0 and their alignments σ_j²."""
+
+    dataset: str
+    model: str
+    seed: int
+
+
+@dataclass(frozen=True)
+class TaskFile:
+    """A task's labels (and sample selection) as the runs on it see them."""
+
+    dataset: str
+    task: str
+    model: str
+    seed: int
+
+
+@dataclass
+class Needs:
+    """What a figure's table reads: named lists of (labels, request), and parameters of its own."""
+
+    inputs: dict[str, list[tuple[dict, object]]]
+    params: dict = field(default_factory=dict)

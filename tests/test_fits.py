@@ -191,13 +191,13 @@ def test_svm_closed_form_margins(solver):
 def test_margin_is_long_s_definition_on_the_scaled_features():
     K, y, _ = symmetric_problem(1)
     K = 9.0 * K
-    fit = hard_margin_svm(K, y, tol=1e-8)
+    fit = hard_margin_svm(K, y, tol=1e-6)
     f = fit.decision_function(K)  # w · φ̃(x_i), with w = Σ coef_i φ̃(x_i) and φ̃ = φ / Z
     norm_w = math.sqrt(fit.coef @ K @ fit.coef) / fit.scale
     assert np.min(y * f) / norm_w == pytest.approx(fit.margin, rel=1e-12)
     # features scaled by 3: the unscaled margin γ·Z scales by 3
-    small = hard_margin_svm(K / 9.0, y, tol=1e-8)
-    assert fit.margin * fit.scale == pytest.approx(3 * small.margin * small.scale, rel=1e-7)
+    small = hard_margin_svm(K / 9.0, y, tol=1e-6)
+    assert fit.margin * fit.scale == pytest.approx(3 * small.margin * small.scale, rel=1e-6)
 
 
 def jst1_primal(Phi: np.ndarray, y: np.ndarray, steps: int) -> np.ndarray:
@@ -228,12 +228,12 @@ def test_jst1_is_long_s_algorithm_kernelized():
 
 def test_jst1_in_float32_reaches_the_exact_margin(caplog):
     K, y, K_test = symmetric_problem(2, n=60, d=12)
-    exact = hard_margin_svm(K, y, tol=1e-6)
+    exact = hard_margin_svm(K, y, tol=1e-5)
     with caplog.at_level(logging.INFO, logger="ntkrepro.fits.svm"):
         fast = hard_margin_svm(K, y, solver="jst1", tol=1e-3, log_every=100)
     assert fast.converged and exact.converged
     assert fast.margin == pytest.approx(exact.margin, rel=1e-3)
-    assert fast.margin_upper_bound >= exact.margin * (1 - 1e-6)
+    assert fast.margin_upper_bound >= exact.margin and exact.margin_upper_bound >= fast.margin
     assert "jst1: 100 steps, margin" in caplog.text
     assert np.mean(fast.predict(K_test) == exact.predict(K_test)) >= 0.9
 

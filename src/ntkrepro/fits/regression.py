@@ -58,7 +58,7 @@ def kernel_regression(
     cross-kernel K(test, train) (optional); arrays, tensors or HDF5 datasets of any float dtype,
     computed on in float64. The ridge is sklearn ``KernelRidge``'s ``alpha``.
 
-    Solvers (both read K's lower triangle, as LAPACK does):
+    Solvers (both read one triangle of K, the upper one):
     - ``"eigh"``: K = V diag(λ) Vᵀ; α = V diag(1/(λ + ridge)) Vᵀ y. With ridge 0 the
       pseudo-inverse keeps the eigenvalues with |λ| > cutoff = rcond · max|λ|, rcond = m · eps of
       the input's dtype by default (``scipy.linalg.pinvh``'s convention: below it, λ is rounding
@@ -96,23 +96,25 @@ def kernel_regression(
 
 
 def _eigh(K: np.ndarray, y: np.ndarray, ridge: float, rcond: float, asym: float) -> KernelRegression:
-    lam, V = scipy.linalg.eigh(K, driver="evd", overwrite_a=True, check_finite=False)
+    # K's C-ordered memory read in Fortran order is Kᵀ, which LAPACK takes without a copy
+    lam, V = scipy.linalg.eigh(K.T, driver="evd", overwrite_a=True, check_finite=False)
     cutoff = zero_cutoff(lam, rcond)
     if lam[0] < -cutoff:
         log.warning(f"k_train is indefinite: λ_min = {lam[0]:.3e}, λ_max = {lam[-1]:.3e} (cutoff {cutoff:.2e})")
     coords = V.T @ y  # the targets in K's eigenbasis
+    kept = np.abs(lam) > cutoff
     if ridge > 0:
         shrink = lam + ridge
         if shrink.min() <= 0:
             raise NumericalError(f"K + ridge·I is singular or indefinite: λ_min = {lam[0]:.3e}, ridge = {ridge:.3e}")
         inverse, fitted = 1.0 / shrink, lam / shrink
     else:
-        kept = np.abs(lam) > cutoff
         inverse = np.where(kept, 1.0 / np.where(kept, lam, 1.0), 0.0)
         fitted = kept.astype(np.float64)  # K K⁺ y: the projection of y on K's numerical range
-    alpha = V @ (inverse.reshape(-1, *[1] * (y.ndim - 1)) * coords)
-    train = V @ (fitted.reshape(-1, *[1] * (y.ndim - 1)) * coords)
-    rank = int(np.count_nonzero(np.abs(lam) > cutoff))
+    column = (-1,) + (1,) * (y.ndim - 1)  # scales each eigen-direction of a (m,) or (m, C) target
+    alpha = V @ (inverse.reshape(column) * coords)
+    train = V @ (fitted.reshape(column) * coords)
+    rank = int(np.count_nonzero(kept))
     diagnostics = PSDDiagnostics(asym, float(lam[0]), float(lam[-1]))
     return KernelRegression(alpha, train, None, ridge, "eigh", rank, cutoff, diagnostics)
 
@@ -120,7 +122,7 @@ def _eigh(K: np.ndarray, y: np.ndarray, ridge: float, rcond: float, asym: float)
 def _cholesky(K: np.ndarray, y: np.ndarray, ridge: float, asym: float) -> KernelRegression | None:
     K[np.diag_indices_from(K)] += ridge
     try:
-        factor = scipy.linalg.cho_factor(K, lower=True, overwrite_a=True, check_finite=False)
+        factor = scipy.linalg.cho_factor(K.T, lower=True, overwrite_a=True, check_finite=False)  # no copy
     except np.linalg.LinAlgError:
         return None
     alpha = scipy.linalg.cho_solve(factor, y, check_finite=False)

@@ -141,13 +141,12 @@ def hard_margin_svm(
         a = a / norm**2  # α* = q*/q*ᵀMq*: decision values 1 on the support vectors
     converged = gap <= tol
     if not converged:
-        why = (
-            "the data may not be separable through the origin"
-            if margin <= 0
-            else "libsvm's float32 kernel values limit the gap; solver='jst1' with dtype=torch.float64 goes further"
-            if solver == "exact"
-            else "raise iterations"
-        )
+        if margin <= 0:
+            why = "the data may not be separable through the origin"
+        elif solver == "exact" and not (iterations and steps >= iterations):
+            why = "libsvm's float32 kernel values limit the gap; solver='jst1' with dtype=torch.float64 goes further"
+        else:
+            why = "raise iterations"
         log.warning(
             f"{solver}: stopped after {steps} iterations at margin {margin:.6g} ≤ γ* ≤ {upper:.6g} "
             f"(gap {gap:.2e} > tol {tol:.0e}): {why}"

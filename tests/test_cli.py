@@ -13,7 +13,7 @@ from ntkrepro import cli_hints
 
 def test_the_environment_activates_the_hints():
     pth = Path(sysconfig.get_paths()["purelib"]) / cli_hints.PTH
-    assert pth.exists(), f"{pth} is missing: `make install` writes it, or run `python -m ntkrepro.cli_hints`"
+    assert pth.exists(), f"{pth} is missing: `make install` writes it (or: python -c 'from ntkrepro import cli_hints; cli_hints.install()')"
 
 
 @pytest.fixture(scope="module")

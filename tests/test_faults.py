@@ -210,3 +210,47 @@ def test_network_too_large_for_the_memory_budget_is_refused():
 
     with pytest.raises(ResourceError, match="more than the memory budget"):
         ntk.gram(build_model("mlp", (1, 8, 8)), torch.randn(10, 1, 8, 8), memory_bytes=1000, block_size=None)
+
+
+RUN = "results/runs/synthetic/lenet-seed42/cifar2/ortiz2021/network"
+
+
+def test_snakemake_killed_mid_training_resumes_the_job_with_rerun_incomplete(tmp_path):
+    """SIGKILL to Snakemake and its jobs (a lost node, or Ctrl-C twice), then --unlock and
+    --rerun-incomplete: the training job resumes after its last finished epoch and ends as an
+    uninterrupted build does."""
+    from workflow_helpers import copy_workflow, snakemake
+
+    long = {"recipes": {"ortiz2021": {"epochs": 300}}}
+    target = f"{RUN}/metrics.csv"
+    works = {}
+    for name in ("straight", "killed"):
+        works[name] = copy_workflow(tmp_path / name)
+        (works[name] / "long.yaml").write_text(json.dumps(long))
+    snakemake(works["straight"], target, "--configfile", ".test/config.yaml", "long.yaml")
+
+    work = works["killed"]
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", target, "--configfile", ".test/config.yaml", "long.yaml"]
+    env = {**os.environ, "PYTHONPATH": str(work / "src")}
+    proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    state = work / RUN / "resume/state.pt"
+    try:
+        while not (state.exists() and torch.load(state, weights_only=True)["epoch"] >= 20):
+            assert proc.poll() is None, "the workflow finished before it could be killed"
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    killed_after = torch.load(state, weights_only=True)["epoch"]
+    assert 20 <= killed_after < 300 and not (work / target).exists()
+
+    snakemake(work, "--unlock", "--configfile", ".test/config.yaml", "long.yaml")
+    snakemake(work, target, "--configfile", ".test/config.yaml", "long.yaml", "--rerun-incomplete")
+    log = (work / "logs/train/synthetic/lenet-seed42/cifar2/ortiz2021/network.log").read_text()
+    assert f"resuming after epoch {killed_after} of 300" in log
+    for name in ("metrics.csv", "steps.csv"):
+        a, b = (io.read_csv(w / RUN / name) for w in (works["straight"], work))
+        assert all(np.array_equal(a[k], b[k]) for k in a if k != "seconds"), name

@@ -14,7 +14,7 @@ class Claim:
     statistic: str
     value: float
     holds: bool | None  # None: the statistic could not be computed (too few points, or not at this scale)
-    figure: str = ""  # filled in by the scorecard: the figure's label ("2", "table1")
+    figure: str = ""  # filled in by the scorecard: the label of the figure it tests
 
 
 def check(value: float, test) -> bool | None:

@@ -4,12 +4,12 @@
 * a YAML syntax error in a ``--configfile``: Snakemake says the file "is not valid JSON or YAML";
   this names the file, the line and the column;
 * a target written after ``--configfile`` (the option takes several files, so
-  ``snakemake --configfile config/paper.yaml figures/fig7.pdf`` reads the target as a config file):
+  ``snakemake --configfile config/paper.yaml figures/<figure>.pdf`` reads the target as a config file):
   Snakemake fails with a traceback; this says so in one line.
 
 ``activate()`` wraps Snakemake's config-file loader the moment Snakemake imports it. ``make install``
-makes every Python of the project's environment call it at start-up (a ``.pth`` file);
-``python -m ntkrepro.cli_hints`` does the same for another environment.
+makes every Python of the project's environment call it at start-up (a ``.pth`` file); in another
+environment, ``python -c "from ntkrepro import cli_hints; cli_hints.install()"`` does the same.
 """
 
 from __future__ import annotations
@@ -98,9 +98,8 @@ def install(site_packages: str | None = None) -> Path:
     import sysconfig
 
     target = Path(site_packages or sysconfig.get_paths()["purelib"]) / PTH
-    target.write_text("import ntkrepro.cli_hints as _h; _h.activate()\n")
+    # A .pth line runs at every start of this environment's Python: it must never fail (another
+    # checkout of the project on PYTHONPATH may lack this module)
+    target.write_text('import sys; exec("try:\\n from ntkrepro import cli_hints\\n cli_hints.activate()\\n'
+                      'except ImportError:\\n pass")\n')
     return target
-
-
-if __name__ == "__main__":
-    print(f"wrote {install()}")

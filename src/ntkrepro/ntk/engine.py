@@ -1,6 +1,11 @@
 """Tiled kernel computation: each sample's features computed once per row tile, only the upper
 triangle of a symmetric matrix, column tiles cached as far as memory allows and recomputed beyond
-that; and the public functions built on it."""
+that; and the public functions built on it.
+
+Work is cut into units whose boundaries depend on the tiling alone (chunks of FORWARD_CHUNK
+samples from a tile's start, row blocks of BLOCK_ROWS samples), run by :class:`.parallel.Workers`,
+so that the bits of a result do not depend on how many workers ran it or how loaded the machine was.
+"""
 
 from __future__ import annotations
 
@@ -20,18 +25,19 @@ from .featuremaps import FeatureMap
 from .features import Features, contract, contract_paired
 from .implementation import jacobian_features, parameter_groups, restrict
 from .layerwise import LayerwiseJacobian, parameter_layers
-from .threads import ThreadBudget
+from .parallel import Workers
 
 OUTPUTS = ("scalar", "full", "trace")
-# Samples per forward/backward pass when extracting features (bounds activation memory)
-FORWARD_CHUNK = 256
+# Samples per forward/backward pass when extracting features (bounds activation memory; the unit
+# of parallel feature extraction)
+FORWARD_CHUNK = 128
+# Row samples per unit of parallel contraction of a tile
+BLOCK_ROWS = 128
 # Largest tile edge, in rows of the (sample-major) kernel, per device. Smaller tiles skip more of
 # the lower triangle; on a 2-core CPU (LeNet, m = 10,000) 1024 was the fastest edge tried. The GPU
 # value is a guess, not measured.
 MAX_TILE = {"cpu": 1024, "cuda": 8192}
 TILE_MULTIPLE = 256
-# Rough float32 rate of a CPU core, to tell a long computation from a short one (threads.py)
-CPU_FLOPS_PER_SECOND = 5e10
 
 
 @contextlib.contextmanager
@@ -197,18 +203,43 @@ class GramComputation:
         t = self.tiling
         return (t.m1, t.m2) if self.mode == "trace" else (t.m1, t.m2, self.n_outputs, self.n_outputs)
 
-    def features(self, x: torch.Tensor, threads: ThreadBudget | None = None) -> Features:
+    def workers(self) -> Workers:
+        """Workers for one computation (on GPUs one, in the calling thread); close them after."""
+        return Workers(torch.get_num_threads() if self.device.type == "cpu" else 1, self.extractor)
+
+    def features(self, x: torch.Tensor, workers: Workers) -> Features:
         """Features of ``x``, extracted FORWARD_CHUNK samples at a time into one buffer."""
-        first = self.extractor(x[:FORWARD_CHUNK].to(self.device, self.dtype))
+        starts = range(0, len(x), FORWARD_CHUNK)
+
+        def extract(s, out=None):
+            return workers.extract(x[s : s + FORWARD_CHUNK].to(self.device, self.dtype), out)
+
+        (first,) = workers.map(extract, starts[:1])
         if len(x) <= FORWARD_CHUNK:
             return first
         out = first.empty(len(x))
         out.rows(0, len(first)).copy_(first)
-        for s in range(FORWARD_CHUNK, len(x), FORWARD_CHUNK):
-            if threads is not None:
-                threads.adjust()
-            chunk = x[s : s + FORWARD_CHUNK].to(self.device, self.dtype)
-            self.extractor(chunk, out=out.rows(s, s + len(chunk)))
+        workers.map(lambda s: extract(s, out.rows(s, min(len(x), s + FORWARD_CHUNK))), starts[1:])
+        return out
+
+    def contract_tile(self, row: Features, col: Features, diagonal: bool, workers: Workers) -> list[torch.Tensor]:
+        """The kernel blocks K(row, col), one per group, in the internal layout of
+        :func:`.features.contract`; ``diagonal``: row and col are the same samples, and only the
+        upper triangle is computed (the lower one is its mirror image, exactly)."""
+        rows = self.n_outputs if self.mode == "full" else 1
+        out = [torch.empty(len(row) * rows, len(col) * rows, dtype=self.dtype, device=self.device)
+               for _ in range(self.n_groups)]
+        starts = range(0, len(row), BLOCK_ROWS)
+
+        def block(a):
+            b, c = min(len(row), a + BLOCK_ROWS), a if diagonal else 0
+            for whole, part in zip(out, contract(row.rows(a, b), col.rows(c, len(col)), self.mode)):
+                whole[a * rows : b * rows, c * rows :] = part
+
+        workers.map(block, starts)
+        if diagonal:
+            for whole in out:
+                mirror_upper(whole, [a * rows for a in starts])
         return out
 
     def _public(self, block: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
@@ -224,33 +255,29 @@ class GramComputation:
         t = self.tiling
         x2 = self.x1 if self.symmetric else self.x2
         todo = [ij for ij in t.tiles() if ij not in skip]
-        pairs = sum((t.rows[i][1] - t.rows[i][0]) * (t.cols[j][1] - t.cols[j][0]) for i, j in todo)
-        threads = ThreadBudget(pairs * self.pair_flops / CPU_FLOPS_PER_SECOND if self.device.type == "cpu" else 0.0)
         cache: dict[int, Features] = {}
+        workers = self.workers()
         try:
             for i in sorted({i for i, _ in todo}):
                 r0, r1 = t.rows[i]
-                row = self.features(self.x1[r0:r1], threads)
+                row = self.features(self.x1[r0:r1], workers)
                 if self.symmetric:
                     cache = {j: f for j, f in cache.items() if j > i}
                 for _, j in (ij for ij in todo if ij[0] == i):
-                    threads.adjust()
                     c0, c1 = t.cols[j]
-                    if self.symmetric and j == i:
+                    diagonal = self.symmetric and j == i
+                    if diagonal:
                         col = row
                     elif j in cache:
                         col = cache[j]
                     else:
-                        col = self.features(x2[c0:c1], threads)
+                        col = self.features(x2[c0:c1], workers)
                         if len(cache) < self.cache_tiles:
                             cache[j] = col
-                    blocks = contract(row, col, self.mode)
-                    if self.symmetric and j == i:
-                        # a GEMM's A Aᵀ is symmetric only up to rounding; the stored matrix is exactly so
-                        blocks = [(b + b.T).mul_(0.5) for b in blocks]
+                    blocks = self.contract_tile(row, col, diagonal, workers)
                     yield (i, j), [self._public(b, r1 - r0, c1 - c0) for b in blocks]
         finally:
-            threads.restore()
+            workers.close()
 
     def assemble(self) -> list[torch.Tensor]:
         """Every group's whole kernel, in memory (CPU)."""
@@ -263,6 +290,17 @@ class GramComputation:
                 if t.symmetric and i != j:
                     whole[c0:c1, r0:r1] = mirrored(block)
         return out
+
+
+def mirror_upper(k: torch.Tensor, starts: list[int]) -> None:
+    """Make the square ``k`` exactly symmetric from its upper triangle, in place: row blocks
+    starting at ``starts`` hold valid entries from their own start column on."""
+    edges = list(zip(starts, starts[1:] + [len(k)]))
+    for p, (a, b) in enumerate(edges):
+        square = k[a:b, a:b]
+        square.copy_(square.triu() + square.triu(1).T)
+        for c, d in edges[p + 1 :]:
+            k[c:d, a:b] = k[a:b, c:d].T
 
 
 def mirrored(block: torch.Tensor) -> torch.Tensor:
@@ -418,12 +456,15 @@ def paired(
     with tf32(allow_tf32), torch.no_grad():
         comp = GramComputation(model, x1[:2], kind=kind, outputs=outputs, parameters=parameters,
                                implementation=implementation, block_size=2, device=device, dtype=dtype)
-        pieces = []
-        for s in range(0, len(x1), FORWARD_CHUNK):
-            f1 = comp.features(x1[s : s + FORWARD_CHUNK])
-            f2 = comp.features(x2[s : s + FORWARD_CHUNK])
-            pieces.append(contract_paired(f1, f2, comp.mode)[0].cpu())
-        return torch.cat(pieces)
+        workers = comp.workers()
+        try:
+            def unit(s):
+                f1, f2 = (workers.extract(x[s : s + FORWARD_CHUNK].to(comp.device, dtype)) for x in (x1, x2))
+                return contract_paired(f1, f2, comp.mode)[0].cpu()
+
+            return torch.cat(workers.map(unit, range(0, len(x1), FORWARD_CHUNK)))
+        finally:
+            workers.close()
 
 
 def per_sample_gradients(

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
@@ -82,8 +84,9 @@ class FeatureMap:
         out.dense[0].copy_(phi)
         return out
 
-    def pair_flops(self, width: int) -> float:
-        return 2.0 * width
+    def clone(self) -> "FeatureMap":
+        """An independent copy (own model), for another worker thread."""
+        return copy.deepcopy(self)
 
     def describe(self) -> str:
         return f"feature map '{self.kind}'"

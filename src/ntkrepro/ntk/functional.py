@@ -3,6 +3,8 @@ at the cost of all P parameters per sample and output (the slow, general path)."
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 from torch.func import functional_call, jacrev, vmap
@@ -16,6 +18,7 @@ class FuncJacobian:
     name = "torch.func"
 
     def __init__(self, model: nn.Module, group: dict[str, int] | None = None, n_groups: int = 1):
+        self.model = model
         self.names = [n for n, p in model.named_parameters() if p.requires_grad]
         self.group = group if group is not None else {n: 0 for n in self.names}
         self.n_groups = n_groups
@@ -45,6 +48,10 @@ class FuncJacobian:
             dense[grp][:, :, col[grp] : col[grp] + k].copy_(jac[n].reshape(len(x), n_out, k))
             col[grp] += k
         return out
+
+    def clone(self) -> "FuncJacobian":
+        """An independent copy (own model: functional_call swaps its parameters while it runs)."""
+        return FuncJacobian(copy.deepcopy(self.model), self.group, self.n_groups)
 
     def pair_flops(self, n_out: int, mode: str) -> float:
         pairs = n_out * n_out if mode == "full" else n_out

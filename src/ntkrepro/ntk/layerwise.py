@@ -134,6 +134,10 @@ class LayerwiseJacobian:
                 widths[self.group[m]] += n_trainable(m)
         self.dense_width = widths
 
+    def clone(self) -> "LayerwiseJacobian":
+        """An independent copy (own model) with the same plan, for another worker thread."""
+        return copy.deepcopy(self)
+
     def regrouped(self, group: dict[nn.Module, int], n_groups: int) -> "LayerwiseJacobian":
         """The same plan (forms, protected layers) with other kernel groups."""
         other = copy.copy(self)

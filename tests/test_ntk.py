@@ -280,3 +280,75 @@ def test_partial_tiles_of_another_model_are_discarded(tmp_path, rng):
     np.save(partial / "tile_0_0.npy", np.zeros((6, 6), dtype=np.float32))
     ntk.write_gram(b, x, tmp_path / "k.h5", block_size=6)
     assert np.allclose(ntk.read_gram(tmp_path / "k.h5"), ntk.gram(b, x).numpy(), rtol=1e-6)
+
+
+def test_full_kernel_is_stored_in_four_dimensions_and_read_sample_major(tmp_path):
+    torch.manual_seed(0)
+    model, x = LeNet10(), torch.randn(11, 3, 8, 8)
+    info = ntk.write_gram(model, x, tmp_path / "full.h5", outputs="full", block_size=4, dtype=torch.float64)
+    assert info["kernel"] == "ntk" and info["outputs"] == "full" and info["shape"] == [11, 11, 10, 10]
+    K = ntk.read_gram(tmp_path / "full.h5", outputs="full")
+    assert K.shape == (11, 11, 10, 10)
+    assert relative_error(torch.from_numpy(K), reference_ntk(model, x, outputs="full")) < 1e-10
+    M = ntk.read_gram(tmp_path / "full.h5", outputs="full", sample_major=True)
+    assert np.array_equal(M, ntk.sample_major(K)) and np.array_equal(M, M.T)
+    with ntk.open_gram(tmp_path / "full.h5", outputs="full") as (ds, meta):
+        assert ds.shape == (11, 11, 10, 10) and meta["shape"] == [11, 11, 10, 10]
+
+
+def test_reading_a_kernel_of_another_kind_names_the_file(tmp_path, rng):
+    model, x = SmallCNN(), inputs(rng, 9)
+    ntk.write_gram(model, x, tmp_path / "conj.h5", kind="conjugate")
+    with pytest.raises(IntegrityError, match=r"conj.h5 holds the conjugate kernel with outputs='scalar', not the ntk"):
+        ntk.read_gram(tmp_path / "conj.h5")
+    K = ntk.read_gram(tmp_path / "conj.h5", kernel="conjugate", dtype=np.float32)
+    assert np.array_equal(K, ntk.kernel(model, x, kind="conjugate").numpy())
+    assert ntk.gram_meta(tmp_path / "conj.h5")["kernel"] == "conjugate"
+    ntk.write_gram(LeNet10(), x, tmp_path / "trace.h5", outputs="trace")
+    with pytest.raises(IntegrityError, match="trace.h5 holds the ntk kernel with outputs='trace'"):
+        ntk.read_gram(tmp_path / "trace.h5")
+
+
+def test_resumed_full_kernel_equals_uninterrupted_and_other_kinds_are_not_resumed(tmp_path, monkeypatch):
+    torch.manual_seed(0)
+    model, x = LeNet10(), torch.randn(20, 3, 8, 8)
+    ntk.write_gram(model, x, tmp_path / "straight.h5", outputs="full", block_size=6)
+
+    from ntkrepro.ntk import hdf5
+
+    real_save = hdf5.io.save_npy
+
+    def killed_after_three_tiles(path, outputs):
+        written = []
+
+        def dying_save(array, where):
+            if len(written) == 3:
+                raise KeyboardInterrupt("killed")
+            real_save(array, where)
+            written.append(where)
+
+        monkeypatch.setattr(hdf5.io, "save_npy", dying_save)
+        with pytest.raises(KeyboardInterrupt):
+            ntk.write_gram(model, x, path, outputs=outputs, block_size=6)
+
+    computed = []
+
+    def counting_save(array, where):
+        computed.append(where)
+        real_save(array, where)
+
+    killed_after_three_tiles(tmp_path / "resumed.h5", "full")
+    monkeypatch.setattr(hdf5.io, "save_npy", counting_save)
+    ntk.write_gram(model, x, tmp_path / "resumed.h5", outputs="full")
+    assert len(computed) == 10 - 3  # 4 row tiles -> 10 upper-triangle tiles, 3 already done
+    straight = ntk.read_gram(tmp_path / "straight.h5", outputs="full")
+    assert np.array_equal(straight, ntk.read_gram(tmp_path / "resumed.h5", outputs="full"))
+
+    # the full kernel's tiles are not taken for the trace kernel of the same network and inputs
+    killed_after_three_tiles(tmp_path / "k.h5", "full")
+    monkeypatch.setattr(hdf5.io, "save_npy", counting_save)
+    computed.clear()
+    ntk.write_gram(model, x, tmp_path / "k.h5", outputs="trace", block_size=6)
+    assert len(computed) == 10
+    assert np.array_equal(ntk.read_gram(tmp_path / "k.h5", outputs="trace", dtype=np.float32),
+                          ntk.gram(model, x, outputs="trace", block_size=6).numpy())

@@ -109,7 +109,7 @@ def force_form(monkeypatch, form):
 
     monkeypatch.setattr(layerwise, "costs", forced)
     if form != "structured":
-        monkeypatch.setattr(rules.Conv2dRule, "method", staticmethod(lambda m, positions, n_outputs=1: form))
+        monkeypatch.setattr(rules.Conv2dRule, "method", staticmethod(lambda m, positions: form))
 
 
 LAYER_KIND_NETWORKS = ["lenet", "mlp", "resnet18", "conv-zoo", "batchnorm-eval", "small-cnn", "sequence", "inplace"]

@@ -187,6 +187,19 @@ class GramComputation:
             return 2.0 * self.bytes_per_sample / torch.empty((), dtype=self.dtype).element_size()
         return ext.pair_flops(self.n_outputs, self.mode)
 
+    def entries(self) -> int:
+        """Kernel entries (sample pairs) the tiles contract: whole off-diagonal tiles, the upper
+        triangle (by row blocks of BLOCK_ROWS) of diagonal ones."""
+        t, total = self.tiling, 0
+        for i, j in t.tiles():
+            (r0, r1), (c0, c1) = t.rows[i], t.cols[j]
+            if self.symmetric and i == j:
+                n = r1 - r0
+                total += sum((min(n, a + BLOCK_ROWS) - a) * (n - a) for a in range(0, n, BLOCK_ROWS))
+            else:
+                total += (r1 - r0) * (c1 - c0)
+        return total
+
     def describe(self) -> str:
         t = self.tiling
         what = self.kind if self.kind != "ntk" else f"ntk ({self.outputs}, {self.extractor.describe()})"

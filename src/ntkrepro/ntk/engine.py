@@ -33,9 +33,8 @@ OUTPUTS = ("scalar", "full", "trace")
 FORWARD_CHUNK = 128
 # Row samples per unit of parallel contraction of a tile
 BLOCK_ROWS = 128
-# Largest tile edge, in rows of the (sample-major) kernel, per device. Smaller tiles skip more of
-# the lower triangle; on a 2-core CPU (LeNet, m = 10,000) 1024 was the fastest edge tried. The GPU
-# value is a guess, not measured.
+# Largest tile edge, in samples, per device; on a 2-core CPU (LeNet, m = 10,000) 1024 was the
+# fastest edge tried. The GPU value is a guess, not measured.
 MAX_TILE = {"cpu": 1024, "cuda": 8192}
 TILE_MULTIPLE = 256
 
@@ -88,7 +87,7 @@ class Tiling:
 
 
 def choose_tile(m: int, bytes_per_sample: int, bytes_per_entry: int, budget: int, requested: int | None,
-                device: torch.device, rows_per_sample: int = 1) -> int:
+                device: torch.device) -> int:
     """Tile edge in samples: a row tile, a column tile and about three kernel blocks (the tile and
     the contraction's intermediates) fit in ``budget``."""
     if requested:
@@ -96,7 +95,7 @@ def choose_tile(m: int, bytes_per_sample: int, bytes_per_entry: int, budget: int
     per_edge = 2 * bytes_per_sample
     block = 3 * bytes_per_entry  # per (row sample, column sample)
     size = int((-per_edge + (per_edge**2 + 4 * block * budget) ** 0.5) / (2 * block))
-    size = min(size, MAX_TILE.get(device.type, MAX_TILE["cuda"]) // rows_per_sample)
+    size = min(size, MAX_TILE.get(device.type, MAX_TILE["cuda"]))
     if size >= m:
         return m
     if size < 1:
@@ -104,8 +103,7 @@ def choose_tile(m: int, bytes_per_sample: int, bytes_per_entry: int, budget: int
             f"one sample's Jacobian features take {memory.describe(bytes_per_sample)}, more than the memory "
             f"budget of {memory.describe(budget)} allows; raise kernel.memory_gb or use a larger device"
         )
-    multiple = max(1, TILE_MULTIPLE // rows_per_sample)
-    return (size // multiple) * multiple if size >= multiple else size
+    return (size // TILE_MULTIPLE) * TILE_MULTIPLE if size >= TILE_MULTIPLE else size
 
 
 class GramComputation:
@@ -158,7 +156,7 @@ class GramComputation:
         m2 = len(self.x1) if self.symmetric else len(self.x2)
         entry_bytes = rows * rows * self.n_groups * torch.empty((), dtype=dtype).element_size()
         tile = choose_tile(max(len(self.x1), m2), int(self.bytes_per_sample), entry_bytes, self.budget, block_size,
-                           self.device, rows)
+                           self.device)
         self.tiling = Tiling(len(self.x1), m2, tile, self.symmetric)
         # column tiles kept in memory beyond the current row tile and column tile
         tile_bytes = self.bytes_per_sample * self.tiling.size
@@ -236,31 +234,26 @@ class GramComputation:
         return out
 
     def contract_tile(self, row: Features, col: Features, diagonal: bool, workers: Workers) -> list[torch.Tensor]:
-        """The kernel blocks K(row, col), one per group, in the internal layout of
-        :func:`.features.contract`; ``diagonal``: row and col are the same samples, and only the
-        upper triangle is computed (the lower one is its mirror image, exactly)."""
-        rows = self.n_outputs if self.mode == "full" else 1
-        out = [torch.empty(len(row) * rows, len(col) * rows, dtype=self.dtype, device=self.device)
-               for _ in range(self.n_groups)]
+        """The kernel blocks K(row, col), one per group, in the public layout ((r, c) or
+        (r, c, C, C)); ``diagonal``: row and col are the same samples, and only the upper
+        triangle is computed (the lower one is its mirror image, exactly)."""
+        n_out = self.n_outputs
+        shape = (len(row), len(col)) + ((n_out, n_out) if self.mode == "full" else ())
+        out = [torch.empty(shape, dtype=self.dtype, device=self.device) for _ in range(self.n_groups)]
         starts = range(0, len(row), BLOCK_ROWS)
 
         def block(a):
             b, c = min(len(row), a + BLOCK_ROWS), a if diagonal else 0
             for whole, part in zip(out, contract(row.rows(a, b), col.rows(c, len(col)), self.mode)):
-                whole[a * rows : b * rows, c * rows :] = part
+                if self.mode == "full":  # sample-major (i·C + c, j·C + c') -> (i, j, c, c')
+                    part = part.view(b - a, n_out, len(col) - c, n_out).permute(0, 2, 1, 3)
+                whole[a:b, c:] = part
 
         workers.map(block, starts)
         if diagonal:
             for whole in out:
-                mirror_upper(whole, [a * rows for a in starts])
+                mirror_upper(whole, list(starts))
         return out
-
-    def _public(self, block: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
-        """A contracted block in the public layout, on the CPU: (rows, cols) or (rows, cols, C, C)."""
-        if self.mode == "trace":
-            return block.cpu()
-        c = self.n_outputs
-        return block.view(rows, c, cols, c).permute(0, 2, 1, 3).cpu().contiguous()
 
     def tiles(self, skip=frozenset()) -> Iterator[tuple[tuple[int, int], list[torch.Tensor]]]:
         """Yield ((i, j), blocks) for every tile not in ``skip``: one block per group, on the CPU,
@@ -287,8 +280,7 @@ class GramComputation:
                         col = self.features(x2[c0:c1], workers)
                         if len(cache) < self.cache_tiles:
                             cache[j] = col
-                    blocks = self.contract_tile(row, col, diagonal, workers)
-                    yield (i, j), [self._public(b, r1 - r0, c1 - c0) for b in blocks]
+                    yield (i, j), [block.cpu() for block in self.contract_tile(row, col, diagonal, workers)]
         finally:
             workers.close()
 
@@ -306,14 +298,20 @@ class GramComputation:
 
 
 def mirror_upper(k: torch.Tensor, starts: list[int]) -> None:
-    """Make the square ``k`` exactly symmetric from its upper triangle, in place: row blocks
-    starting at ``starts`` hold valid entries from their own start column on."""
+    """Make the square kernel block ``k`` ((n, n) or (n, n, C, C)) exactly symmetric from its upper
+    triangle, in place: the row blocks starting at ``starts`` hold valid entries from their own
+    start column on."""
     edges = list(zip(starts, starts[1:] + [len(k)]))
     for p, (a, b) in enumerate(edges):
         square = k[a:b, a:b]
-        square.copy_(square.triu() + square.triu(1).T)
-        for c, d in edges[p + 1 :]:
-            k[c:d, a:b] = k[a:b, c:d].T
+        if k.dim() == 2:
+            square.copy_(square.triu() + square.triu(1).T)
+        else:  # symmetric as the sample-major (n·C, n·C) matrix
+            n, c = b - a, k.shape[2]
+            flat = square.permute(0, 2, 1, 3).reshape(n * c, n * c)
+            square.copy_((flat.triu() + flat.triu(1).T).view(n, c, n, c).permute(0, 2, 1, 3))
+        for c0, c1 in edges[p + 1 :]:
+            k[c0:c1, a:b] = mirrored(k[a:b, c0:c1])
 
 
 def mirrored(block: torch.Tensor) -> torch.Tensor:

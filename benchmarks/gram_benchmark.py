@@ -3,6 +3,14 @@ run, on the same networks, inputs and machine.
 
     python benchmarks/gram_benchmark.py              # everything (several hours on 2 CPU cores)
     python benchmarks/gram_benchmark.py --quick      # m = 1000 and 2000 only
+    python benchmarks/gram_benchmark.py --contention # every run also beside a competing CPU-bound process
+
+Kernels (--kernels): "scalar" (every network, one output), and on LeNet: "full" (10 outputs, the
+(m, m, 10, 10) kernel, neural-tangents' trace_axes=(); sizes --full-sizes), "trace" (10 outputs, the
+mean over outputs, trace_axes=(-1,)), "per-layer" (one kernel per layer with parameters, from one
+call of ntkrepro.ntk.gram_by_layer; neural-tangents: one call per layer, times added) and
+"conjugate" (the Gram matrix of the last hidden layer; neural-tangents: empirical_nngp_fn of the
+network without its last layer, times its width).
 
 Methods, each run in a fresh subprocess (so its peak memory is its own):
   ntkrepro        ntkrepro.ntk.gram (layerwise structured/materialized features, upper-triangle tiles)
@@ -14,10 +22,12 @@ neural-tangents runs in its own virtual environment (benchmarks/.venv-nt, create
 `pip install "jax[cpu]==0.4.23" "jaxlib==0.4.23" "neural-tangents==0.6.5" "numpy<2"`); where that
 fails its rows say so.
 
-Reported per run: seconds; achieved GFLOP/s (the method's FLOPs: 3 forward passes per per-sample
-Jacobian it computes plus its contraction FLOPs); the ratio of the time to that FLOP count at the
-machine's measured float32 GEMM rate ("x floor"); peak resident memory; the relative Frobenius error
-of the leading 1000 x 1000 block against a float64 reference (torch.func in float64).
+Reported per run: seconds; achieved GFLOP/s (the method's FLOPs: 1 + 2C forward passes per
+per-sample Jacobian of C outputs it computes plus its contraction FLOPs); the ratio of the time to
+that FLOP count at the machine's measured float32 GEMM rate ("x floor"); peak resident memory; the
+relative Frobenius error of the leading block (1000 samples; 200 for the full kernel) against a
+float64 reference (torch.func in float64). With --contention, the seconds of the same run beside
+a competing CPU-bound process (a Python busy loop) and the slowdown that gives.
 Results go to benchmarks/out/ (JSON and a markdown table).
 """
 
@@ -43,21 +53,54 @@ HERE = Path(__file__).resolve().parent
 NT_VENV = HERE / ".venv-nt"
 NT_PACKAGES = ["jax[cpu]==0.4.23", "jaxlib==0.4.23", "neural-tangents==0.6.5", "numpy<2"]
 INPUT_SHAPE = (3, 32, 32)
-REFERENCE_SAMPLES = 1000
+REFERENCE_SAMPLES = {"full": 200}  # leading block checked against float64 (default 1000 samples)
 NT_BATCH_BLOCK = 500
 NETS = {"lenet": {}, "mlp": {"widths": [100, 100]}, "resnet18": {"width": 16}}
+KERNELS = ["scalar", "full", "trace", "per-layer", "conjugate"]
+OUTPUTS = {"full": 10, "trace": 10}  # network outputs per kernel (default 1)
+MULTI_KERNEL_NETS = ["lenet"]  # the networks the kernels other than "scalar" run on
 TORCH_METHODS = ["ntkrepro", "torch.func", "nt.batch-style"]
-NT_METHODS = {"nt-structured": "structured", "nt-jacobian": "jacobian"}
+NT_METHODS = {"nt-structured": "structured", "nt-jacobian": "jacobian", "nt-nngp": "nngp"}
+METHODS = {
+    "scalar": ["ntkrepro", "torch.func", "nt.batch-style", "nt-structured", "nt-jacobian"],
+    "full": ["ntkrepro", "torch.func", "nt-structured", "nt-jacobian"],
+    "trace": ["ntkrepro", "torch.func", "nt-structured", "nt-jacobian"],
+    "per-layer": ["ntkrepro", "nt-structured", "nt-jacobian"],
+    "conjugate": ["ntkrepro", "nt-nngp"],
+}
 
 
 # ------------------------------------------------------------------------------------------------
 # networks and FLOP counts
 
 
-def build(net: str) -> nn.Module:
+def build(net: str, outputs: int = 1) -> nn.Module:
+    """The workflow's network; with ``outputs`` > 1 its last layer has that many outputs."""
     from ntkrepro.models import build_model, initialize
 
-    return initialize(build_model(net, INPUT_SHAPE, NETS[net]), "lecun-normal", 0).eval()
+    model = build_model(net, INPUT_SHAPE, NETS[net])
+    if outputs > 1:
+        model = MultiOutput(model, outputs)
+    return initialize(model, "lecun-normal", 0).eval()
+
+
+class MultiOutput(nn.Module):
+    """A workflow network whose last nn.Linear has ``outputs`` outputs (and no squeeze)."""
+
+    def __init__(self, model: nn.Module, outputs: int):
+        super().__init__()
+        parent_name, _, attr = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)][-1].rpartition(".")
+        parent = model.get_submodule(parent_name)
+        last = getattr(parent, attr) if not attr.isdigit() else parent[int(attr)]
+        replacement = nn.Linear(last.in_features, outputs)
+        if attr.isdigit():
+            parent[int(attr)] = replacement
+        else:
+            setattr(parent, attr, replacement)
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x).reshape(len(x), -1)
 
 
 def forward_flops(model: nn.Module) -> float:
@@ -83,32 +126,33 @@ def n_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def layerwise_pair_flops(model: nn.Module) -> float:
-    """Contraction FLOPs per (i, j) pair of the layerwise method (its cost model, without elementwise)."""
+def computation(model: nn.Module, kernel: str, m: int):
+    """ntkrepro's plan for ``kernel`` at m samples (its tiling and per-entry FLOPs)."""
     from ntkrepro.ntk.engine import GramComputation
 
-    comp = GramComputation(model, torch.zeros(2, *INPUT_SHAPE), device="cpu")
-    ext = comp.extractor
-    total = 0.0
-    for m in ext.layers:
-        n = sum(p.numel() for p in m.parameters(recurse=False) if p.requires_grad)
-        total += 2.0 * n if not ext.structured[m] else ext.costs[m]
-    return total
+    x = torch.zeros(m, *INPUT_SHAPE)
+    if kernel == "conjugate":
+        return GramComputation(model, x, kind="conjugate", device="cpu")
+    outputs = {"full": "full", "trace": "trace"}.get(kernel, "scalar")
+    groups = [n for n, mod in model.named_modules() if list(mod.parameters(recurse=False))] if kernel == "per-layer" else None
+    return GramComputation(model, x, outputs=outputs, groups=groups, device="cpu")
 
 
-def method_flops(method: str, m: int, fp: float, p: int, pair: float, tile: int | None) -> float:
-    jac = 3.0 * fp  # one forward and one backward (about twice a forward) per per-sample gradient
+def method_flops(method: str, kernel: str, m: int, fp: float, p: int, comp) -> float:
+    """FLOPs of ``method``: per-sample Jacobians (1 + 2C forward passes each) plus the contraction."""
+    c = OUTPUTS.get(kernel, 1)
+    jac = (1 + 2 * c) * fp if kernel != "conjugate" else fp
+    rows = m * c if kernel == "full" else m  # rows of the contracted matrix
+    width = p * (c if kernel == "trace" else 1) if kernel != "conjugate" else comp.pair_flops / 2
     if method == "ntkrepro":
-        n = -(-m // tile)
-        pairs = sum(min(tile, m - i * tile) * min(tile, m - j * tile) for i in range(n) for j in range(i, n))
-        return jac * m + pairs * pair
+        return jac * m + comp.entries() * comp.pair_flops
     if method in ("torch.func", "nt-jacobian"):
-        return jac * m + 2.0 * m * m * p
+        return jac * m + 2.0 * rows * rows * width
     if method == "nt.batch-style":
-        blocks = m // NT_BATCH_BLOCK
+        blocks = -(-m // NT_BATCH_BLOCK)
         return blocks * blocks * (2 * NT_BATCH_BLOCK * jac + 2.0 * NT_BATCH_BLOCK**2 * p)
-    if method == "nt-structured":
-        return jac * m + m * m * pair
+    if method in ("nt-structured", "nt-nngp"):
+        return jac * m + m * m * comp.pair_flops
     raise ValueError(method)
 
 
@@ -136,37 +180,84 @@ def machine_gemm_rate() -> float:
 
 
 def per_sample_jacobian(model: nn.Module, x: torch.Tensor, chunk: int = 250) -> torch.Tensor:
+    """(m, C, P) per-sample Jacobians from vmap(jacrev)."""
     params = {k: v.detach() for k, v in model.named_parameters()}
     buffers = dict(model.named_buffers())
 
     def f(p, xi):
-        return functional_call(model, (p, buffers), (xi.unsqueeze(0),)).reshape(())
+        return functional_call(model, (p, buffers), (xi.unsqueeze(0),)).reshape(-1)
 
     jac = vmap(jacrev(f), in_dims=(None, 0))
     rows = []
     for s in range(0, len(x), chunk):
         j = jac(params, x[s : s + chunk])
-        rows.append(torch.cat([t.reshape(len(t), -1) for t in j.values()], dim=1))
+        rows.append(torch.cat([t.reshape(*t.shape[:2], -1) for t in j.values()], dim=2))
     return torch.cat(rows)
 
 
-def run_torch_method(method: str, model: nn.Module, x: torch.Tensor) -> np.ndarray:
+def jacobian_kernel(j1: torch.Tensor, j2: torch.Tensor, kernel: str) -> torch.Tensor:
+    """The kernel from per-sample Jacobians (m, C, P): (m1, m2) or, for "full", (m1, m2, C, C)."""
+    m1, c, _ = j1.shape
+    m2 = len(j2)
+    if kernel == "full":
+        return (j1.reshape(m1 * c, -1) @ j2.reshape(m2 * c, -1).T).view(m1, c, m2, c).permute(0, 2, 1, 3)
+    return (j1.reshape(m1, -1) @ j2.reshape(m2, -1).T) / c
+
+
+def layer_names(model: nn.Module) -> list[str]:
+    return [n for n, mod in model.named_modules() if list(mod.parameters(recurse=False))]
+
+
+def reference(model: nn.Module, kernel: str, x: torch.Tensor) -> np.ndarray:
+    """The float64 reference of ``kernel`` on ``x``, from torch.func Jacobians (or forward hooks)."""
+    model = model.double()
+    x = x.double()
+    try:
+        if kernel == "conjugate":
+            last = [mod for mod in model.modules() if isinstance(mod, nn.Linear)][-1]
+            seen = []
+            handle = last.register_forward_hook(lambda mod, i, o: seen.append(i[0].reshape(len(x), -1)))
+            with torch.no_grad():
+                model(x)
+            handle.remove()
+            return (seen[0] @ seen[0].T).numpy()
+        J = per_sample_jacobian(model, x)
+        if kernel != "per-layer":
+            return jacobian_kernel(J, J, kernel).numpy()
+        sizes = [sum(p.numel() for p in model.get_submodule(n).parameters(recurse=False)) for n in layer_names(model)]
+        return np.stack([(j[:, 0] @ j[:, 0].T).numpy() for j in torch.split(J, sizes, dim=2)])
+    finally:
+        model.float()
+
+
+def run_torch_method(method: str, kernel: str, model: nn.Module, x: torch.Tensor) -> np.ndarray:
     from ntkrepro import ntk
 
     if method == "ntkrepro":
-        return ntk.gram(model, x).numpy()
+        if kernel == "conjugate":
+            return ntk.kernel(model, x, kind="conjugate").numpy()
+        if kernel == "per-layer":
+            return np.stack([k.numpy() for k in ntk.gram_by_layer(model, x).values()])
+        return ntk.gram(model, x, outputs=kernel if kernel in ("full", "trace") else "scalar").numpy()
     if method == "torch.func":
         J = per_sample_jacobian(model, x)
-        return (J @ J.T).numpy()
+        return jacobian_kernel(J, J, kernel).numpy()
     if method == "nt.batch-style":
         m, b = len(x), NT_BATCH_BLOCK
         K = np.empty((m, m), dtype=np.float32)
         for i in range(0, m, b):
             for j in range(0, m, b):
                 Ji, Jj = per_sample_jacobian(model, x[i : i + b]), per_sample_jacobian(model, x[j : j + b])
-                K[i : i + b, j : j + b] = (Ji @ Jj.T).numpy()
+                K[i : i + b, j : j + b] = jacobian_kernel(Ji, Jj, kernel).numpy()
         return K
     raise ValueError(method)
+
+
+def relative_error(K: np.ndarray, ref: np.ndarray) -> float:
+    """Relative Frobenius error of the leading block of ``K`` (per-layer: of every layer's block)."""
+    r = ref.shape[-1] if ref.ndim == 3 else ref.shape[0]
+    block = K[..., :r, :r] if ref.ndim == 3 else K[:r, :r]
+    return float(np.linalg.norm(block - ref) / np.linalg.norm(ref))
 
 
 def peak_bytes() -> int:
@@ -180,7 +271,7 @@ def peak_bytes() -> int:
 def child(args) -> None:
     torch.set_num_threads(args.threads)
     work = Path(args.work)
-    model = build(args.net)
+    model = build(args.net, OUTPUTS.get(args.kernel, 1))
     x = torch.from_numpy(np.load(work / "inputs.npy")[: args.m])
     if args.method == "ntkrepro-hdf5":
         from ntkrepro import ntk
@@ -192,13 +283,11 @@ def child(args) -> None:
             seconds = time.perf_counter() - t0
         print(json.dumps({"seconds": seconds, "peak_bytes": peak_bytes(), "baseline_bytes": baseline, "error": None}))
         return
-    run_torch_method(args.method, model, x[: min(64, args.m)])  # warm-up
+    run_torch_method(args.method, args.kernel, model, x[: min(64, args.m)])  # warm-up
     t0 = time.perf_counter()
-    K = run_torch_method(args.method, model, x)
+    K = run_torch_method(args.method, args.kernel, model, x)
     seconds = time.perf_counter() - t0
-    ref = np.load(work / f"reference-{args.net}.npy")
-    r = min(len(ref), args.m)
-    error = float(np.linalg.norm(K[:r, :r] - ref[:r, :r]) / np.linalg.norm(ref[:r, :r]))
+    error = relative_error(K, np.load(work / f"reference-{args.net}-{args.kernel}.npy"))
     print(json.dumps({"seconds": seconds, "peak_bytes": peak_bytes(), "error": error}))
 
 
@@ -250,34 +339,51 @@ def run_child(cmd: list[str], timeout: float) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def run_beside_competitor(cmd: list[str], timeout: float) -> dict:
+    """``run_child`` while another process keeps one CPU core busy (a Python busy loop)."""
+    competitor = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)  # let it take its core
+        return run_child(cmd, timeout)
+    finally:
+        competitor.kill()
+        competitor.wait()
+
+
+def cases(args) -> list[tuple[str, str]]:
+    """(network, kernel) pairs to run: "scalar" on every network, the other kernels on LeNet."""
+    out = []
+    for kernel in args.kernels:
+        nets = args.nets if kernel == "scalar" else [n for n in args.nets if n in MULTI_KERNEL_NETS]
+        out += [(net, kernel) for net in nets]
+    return out
+
+
 def gram_benchmarks(args, work: Path, rate: float) -> list[dict]:
     rows = []
     nt = nt_python() if not args.no_nt and set(args.methods) & set(NT_METHODS) else None
     g = np.random.default_rng(0)
-    x_all = g.standard_normal((max(args.sizes), *INPUT_SHAPE)).astype(np.float32)
+    x_all = g.standard_normal((max(args.sizes + args.full_sizes), *INPUT_SHAPE)).astype(np.float32)
     np.save(work / "inputs.npy", x_all)
     available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
-    for net in args.nets:
-        model = build(net)
-        fp, p, pair = forward_flops(model), n_params(model), layerwise_pair_flops(model)
-        from ntkrepro.ntk.engine import GramComputation
-
-        r = min(REFERENCE_SAMPLES, max(args.sizes))
-        J = per_sample_jacobian(model.double(), torch.from_numpy(x_all[:r]).double())
-        np.save(work / f"reference-{net}.npy", (J @ J.T).numpy())
-        del J
-        model.float()
-        params = work / f"params-{net}.npz"
+    for net, kernel in cases(args):
+        sizes = args.full_sizes if kernel == "full" else args.sizes
+        outputs = OUTPUTS.get(kernel, 1)
+        model = build(net, outputs)
+        fp, p = forward_flops(model), n_params(model)
+        r = min(REFERENCE_SAMPLES.get(kernel, 1000), max(sizes))
+        np.save(work / f"reference-{net}-{kernel}.npy", reference(model, kernel, torch.from_numpy(x_all[:r])))
+        params = work / f"params-{net}-{kernel}.npz"
         comparable = net != "resnet18"  # stax has no BatchNorm: timing only
         if comparable:
             np.savez(params, **stax_parameters(model, net))
         last: dict[str, tuple[int, float]] = {}
-        for m in args.sizes:
-            tile = GramComputation(model, torch.from_numpy(x_all[:m]), device="cpu").tiling.size
-            methods = [m for m in TORCH_METHODS + (list(NT_METHODS) if nt else []) if m in args.methods]
+        for m in sizes:
+            comp = computation(model, kernel, m)
+            methods = [x for x in METHODS[kernel] if x in args.methods and (nt or x not in NT_METHODS)]
             for method in methods:
-                row = {"net": net, "params": p, "m": m, "method": method}
-                jacobian_bytes = 4.0 * m * p
+                row = {"net": net, "kernel": kernel, "params": p, "m": m, "method": method}
+                jacobian_bytes = 4.0 * m * p * outputs
                 if method in ("torch.func", "nt-jacobian") and jacobian_bytes > 0.5 * available:
                     row["skipped"] = f"J needs {jacobian_bytes / 2**30:.0f} GiB"
                 elif method in last and last[method][1] * (m / last[method][0]) ** 2 > args.time_limit:
@@ -286,25 +392,30 @@ def gram_benchmarks(args, work: Path, rate: float) -> list[dict]:
                     if method in NT_METHODS:
                         np.save(work / f"inputs-{m}.npy", x_all[:m])
                         cmd = [str(nt), str(HERE / "nt_child.py"), "--net", net, "--width", str(NETS["resnet18"]["width"]),
-                               "--implementation", NT_METHODS[method], "--inputs", str(work / f"inputs-{m}.npy")]
+                               "--kernel", kernel, "--outputs", str(outputs), "--implementation", NT_METHODS[method],
+                               "--inputs", str(work / f"inputs-{m}.npy")]
                         if comparable:
-                            cmd += ["--params", str(params), "--reference", str(work / f"reference-{net}.npy")]
+                            cmd += ["--params", str(params), "--reference", str(work / f"reference-{net}-{kernel}.npy")]
                     else:
-                        cmd = [sys.executable, __file__, "--child", "--method", method, "--net", net, "--m", str(m),
-                               "--work", str(work), "--threads", str(args.threads)]
+                        cmd = [sys.executable, __file__, "--child", "--method", method, "--net", net, "--kernel", kernel,
+                               "--m", str(m), "--work", str(work), "--threads", str(args.threads)]
                     row.update(run_child(cmd, args.time_limit))
                     if "seconds" in row:
                         last[method] = (m, row["seconds"])
-                        flops = method_flops(method, m, fp, p, pair, tile)
+                        flops = method_flops(method, kernel, m, fp, p, comp)
                         row["gflops"] = flops / row["seconds"] / 1e9
                         row["x_floor"] = row["seconds"] / (flops / rate)
+                        if args.contention:
+                            busy = run_beside_competitor(cmd, args.time_limit)
+                            row["seconds_contended"] = busy.get("seconds")
                 rows.append(row)
                 print(format_row(row), flush=True)
     if "lenet" in args.nets and args.hdf5:
         m = max(args.sizes)
-        row = {"net": "lenet", "params": n_params(build("lenet")), "m": m, "method": "ntkrepro-hdf5"}
+        row = {"net": "lenet", "kernel": "scalar", "params": n_params(build("lenet")), "m": m, "method": "ntkrepro-hdf5"}
         row.update(run_child([sys.executable, __file__, "--child", "--method", "ntkrepro-hdf5", "--net", "lenet",
-                              "--m", str(m), "--work", str(work), "--threads", str(args.threads)], args.time_limit))
+                              "--kernel", "scalar", "--m", str(m), "--work", str(work), "--threads", str(args.threads)],
+                             args.time_limit))
         rows.append(row)
         print(format_row(row), flush=True)
     return rows
@@ -347,26 +458,30 @@ def eigen_benchmarks(args, work: Path) -> list[dict]:
 
 
 def format_row(r: dict) -> str:
-    head = f"{r['net']:9s} m={r['m']:<6d} {r['method']:15s}"
+    head = f"{r['net']:9s} {r['kernel']:9s} m={r['m']:<6d} {r['method']:15s}"
     if "skipped" in r:
         return f"{head} skipped: {r['skipped']}"
     err = f"{r['error']:.1e}" if r.get("error") is not None else "n/a"
     extra = f" {r.get('gflops', 0):7.1f} GFLOP/s  x{r.get('x_floor', 0):5.2f} floor" if "gflops" in r else ""
-    return f"{head} {r['seconds']:8.2f} s{extra}  peak {r['peak_bytes'] / 2**20:7.0f} MiB  err {err}"
+    busy = f"  beside a busy core {r['seconds_contended']:8.2f} s" if r.get("seconds_contended") else ""
+    return f"{head} {r['seconds']:8.2f} s{extra}  peak {r['peak_bytes'] / 2**20:7.0f} MiB  err {err}{busy}"
 
 
 def markdown(gram_rows: list[dict], eigen_rows: list[dict], info: dict) -> str:
+    contention = any("seconds_contended" in r for r in gram_rows)
     lines = [f"Machine: {info['machine']}; torch {info['torch']}, {info['threads']} threads; "
              f"measured float32 GEMM rate {info['gemm_gflops']:.0f} GFLOP/s.", "",
-             "| network | params | m | method | seconds | GFLOP/s | × floor | peak MiB | rel. error vs float64 | ntkrepro speed-up |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    ours = {(r["net"], r["m"]): r["seconds"] for r in gram_rows if r["method"] == "ntkrepro" and "seconds" in r}
+             "| network | kernel | params | m | method | seconds | GFLOP/s | × floor | peak MiB | rel. error vs float64 "
+             "| ntkrepro speed-up |" + (" seconds beside a busy core | slowdown |" if contention else ""),
+             "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if contention else "")]
+    ours = {(r["net"], r["kernel"], r["m"]): r["seconds"] for r in gram_rows if r["method"] == "ntkrepro" and "seconds" in r}
     for r in gram_rows:
+        head = f"| {r['net']} | {r['kernel']} | {r['params']:,} | {r['m']:,} | {r['method']} |"
         if "skipped" in r:
-            lines.append(f"| {r['net']} | {r['params']:,} | {r['m']:,} | {r['method']} | skipped: {r['skipped']} | | | | | |")
+            lines.append(f"{head} skipped: {r['skipped']} | | | | | |" + (" | |" if contention else ""))
             continue
         err = f"{r['error']:.1e}" if r.get("error") is not None else "n/a"
-        speed = ours.get((r["net"], r["m"]))
+        speed = ours.get((r["net"], r["kernel"], r["m"]))
         up = f"{r['seconds'] / speed:.1f}×" if speed and r["method"] not in ("ntkrepro", "ntkrepro-hdf5") else ""
         gf = f"{r['gflops']:.0f}" if "gflops" in r else ""
         xf = f"{r['x_floor']:.2f}" if "x_floor" in r else ""
@@ -375,7 +490,11 @@ def markdown(gram_rows: list[dict], eigen_rows: list[dict], info: dict) -> str:
             peak = f"{peak:.0f} ({(r['peak_bytes'] - r['baseline_bytes']) / 2**20:.0f} above start)"
         else:
             peak = f"{peak:.0f}"
-        lines.append(f"| {r['net']} | {r['params']:,} | {r['m']:,} | {r['method']} | {r['seconds']:.2f} | {gf} | {xf} | {peak} | {err} | {up} |")
+        busy = ""
+        if contention:
+            b = r.get("seconds_contended")
+            busy = f" {b:.2f} | {b / r['seconds']:.2f}× |" if b else " | |"
+        lines.append(f"{head} {r['seconds']:.2f} | {gf} | {xf} | {peak} | {err} | {up} |{busy}")
     if eigen_rows:
         lines += ["", "| m | k | eigendecomposition | seconds | max rel. eigenvalue error vs evd |", "|---|---|---|---|---|"]
         for r in eigen_rows:
@@ -386,7 +505,10 @@ def markdown(gram_rows: list[dict], eigen_rows: list[dict], info: dict) -> str:
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000, 10000])
+    p.add_argument("--full-sizes", type=int, nargs="+", default=[600, 2000], help="m for the full 10-output kernel")
     p.add_argument("--nets", nargs="+", default=list(NETS), choices=list(NETS))
+    p.add_argument("--kernels", nargs="+", default=KERNELS, choices=KERNELS)
+    p.add_argument("--contention", action="store_true", help="also time every run beside a competing busy process")
     all_methods = TORCH_METHODS + list(NT_METHODS)
     p.add_argument("--methods", nargs="+", default=all_methods, choices=all_methods)
     p.add_argument("--time-limit", type=float, default=900.0, help="seconds per run; longer runs are skipped")
@@ -400,13 +522,14 @@ def main():
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--method", help=argparse.SUPPRESS)
     p.add_argument("--net", help=argparse.SUPPRESS)
+    p.add_argument("--kernel", default="scalar", help=argparse.SUPPRESS)
     p.add_argument("--m", type=int, help=argparse.SUPPRESS)
     p.add_argument("--work", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
         return child(args)
     if args.quick:
-        args.sizes, args.eigen_sizes = [1000, 2000], []
+        args.sizes, args.full_sizes, args.eigen_sizes = [1000, 2000], [600], []
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads)

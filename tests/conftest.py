@@ -3,26 +3,72 @@ import copy
 import pytest
 import torch
 from torch import nn
-from torch.func import functional_call, jacrev, vmap
+from torch.func import functional_call, jacrev, jvp, vjp, vmap
+
+
+def jacobian(model: nn.Module, x: torch.Tensor, parameters=None) -> torch.Tensor:
+    """Float64 per-sample Jacobians (n, C, P) from torch.func, independent of the engine; with
+    ``parameters`` (name prefixes) only those parameters' columns."""
+    model = copy.deepcopy(model).double().eval()
+    params = {k: v.detach() for k, v in model.named_parameters() if v.requires_grad}
+    frozen = {k: v.detach() for k, v in model.named_parameters() if not v.requires_grad}
+    buffers = dict(model.named_buffers())
+
+    def f(p, xi):
+        return functional_call(model, ({**p, **frozen}, buffers), (xi.unsqueeze(0),)).reshape(-1)
+
+    jac = vmap(jacrev(f), in_dims=(None, 0))(params, x.double())
+
+    def chosen(name):
+        return parameters is None or any(name == p or name.startswith(p + ".") for p in parameters)
+
+    return torch.cat([j.reshape(*j.shape[:2], -1) for k, j in jac.items() if chosen(k)], dim=2)
+
+
+def from_jacobians(j1: torch.Tensor, j2: torch.Tensor, outputs: str = "scalar") -> torch.Tensor:
+    full = torch.einsum("icp,jdp->ijcd", j1, j2)
+    if outputs == "full":
+        return full
+    if outputs == "trace":
+        return full.diagonal(dim1=2, dim2=3).mean(-1)
+    assert full.shape[2:] == (1, 1)
+    return full[:, :, 0, 0]
+
+
+def reference_ntk(model, x1, x2=None, outputs="scalar", parameters=None) -> torch.Tensor:
+    """Float64 Θ(x1, x2) from full per-sample Jacobians (torch.func), in the engine's layouts."""
+    j1 = jacobian(model, x1, parameters)
+    j2 = j1 if x2 is None else jacobian(model, x2, parameters)
+    return from_jacobians(j1, j2, outputs)
 
 
 def reference_gram(model: nn.Module, x1: torch.Tensor, x2: torch.Tensor | None = None) -> torch.Tensor:
-    """Float64 Θ(x1, x2) from full per-sample Jacobians (torch.func), independent of the engine."""
+    """Float64 scalar-output Θ(x1, x2)."""
+    return reference_ntk(model, x1, x2)
+
+
+def reference_ntk_products(model: nn.Module, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
+    """Float64 full Θ(x1, x2) (n1, n2, C, C) from Jacobian-vector products, never holding a Jacobian:
+    row (i, c) is the JVP of f(x2) along the gradient of f_c(x1_i) (for networks too large for
+    :func:`jacobian`)."""
     model = copy.deepcopy(model).double().eval()
     params = {k: v.detach() for k, v in model.named_parameters() if v.requires_grad}
     frozen = {k: v.detach() for k, v in model.named_parameters() if not v.requires_grad}
     buffers = dict(model.named_buffers())
 
     def f(p, x):
-        return functional_call(model, ({**p, **frozen}, buffers), (x.unsqueeze(0),)).reshape(())
+        return functional_call(model, ({**p, **frozen}, buffers), (x,)).reshape(len(x), -1)
 
-    def jacobian(x):
-        jac = vmap(jacrev(f), in_dims=(None, 0))(params, x.double())
-        return torch.cat([j.reshape(len(x), -1) for j in jac.values()], dim=1)
-
-    j1 = jacobian(x1)
-    j2 = j1 if x2 is None else jacobian(x2)
-    return j1 @ j2.T
+    x1, x2 = x1.double(), x2.double()
+    rows = []
+    for i in range(len(x1)):
+        y, pullback = vjp(lambda p: f(p, x1[i : i + 1])[0], params)
+        per_output = []
+        for c in range(len(y)):
+            (tangent,) = pullback(torch.nn.functional.one_hot(torch.tensor(c), len(y)).double())
+            per_output.append(jvp(lambda p: f(p, x2), (params,), (tangent,))[1])  # (n2, C)
+        rows.append(torch.stack(per_output, dim=1))  # (n2, C, C)
+    return torch.stack(rows)
 
 
 def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -131,3 +177,65 @@ class ConvZoo(nn.Module):
         x = torch.tanh(self.wide(x))  # (72, 16, 8)
         x = torch.tanh(self.small(x))  # (12, 9, 4)
         return self.head(x[:, :, :3, :3].flatten(1)).squeeze(-1)
+
+
+# ------------------------------------------------------------------------------------------------
+# networks with 10 outputs (the project's architectures have one)
+
+
+class MLP10(nn.Module):
+    def __init__(self, d_in=192):
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(d_in, 16), nn.Tanh(), nn.Linear(16, 12), nn.ReLU(), nn.Linear(12, 10))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class LeNet10(nn.Module):
+    """LeNet-like: padded 5x5 convolutions, average and max pooling, dense head with 10 outputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 6, 5, padding=2), nn.ReLU(), nn.AvgPool2d(2),
+            nn.Conv2d(6, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        )
+        self.classifier = nn.Sequential(nn.Linear(16 * 2 * 2, 20), nn.ReLU(), nn.Linear(20, 10))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+class Block(nn.Module):
+    """A torchvision-style basic block: in-place ReLU and in-place residual sum."""
+
+    def __init__(self, c_in, c_out, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.down = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
+
+    def forward(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += self.down(x)
+        return self.relu(out)
+
+
+class SmallResNet10(nn.Module):
+    """A small ResNet with eval-mode BatchNorm, in-place operations and 10 outputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(inplace=True))
+        self.block1 = Block(8, 12, 2)
+        self.block2 = Block(12, 16, 2)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        return self.fc(self.pool(self.block2(self.block1(self.stem(x)))).flatten(1))

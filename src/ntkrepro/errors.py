@@ -27,3 +27,8 @@ class TrainingDiverged(NtkReproError):
 
 class NumericalError(NtkReproError):
     """A result violates a property it must have beyond rounding (e.g. a Gram matrix that is not PSD)."""
+
+
+class UnsupportedNetwork(NtkReproError):
+    """The layerwise (fast) kernel engine cannot express a layer of the network, or disagrees with
+    autograd on it; the message names the layer."""

@@ -1,29 +1,40 @@
-"""Tiled Gram computation: each per-sample gradient computed once per row tile, only the upper
-triangle of a symmetric matrix, column tiles cached as far as memory allows and recomputed
-beyond that."""
+"""Tiled kernel computation: each sample's features computed once per row tile, only the upper
+triangle of a symmetric matrix, column tiles cached as far as memory allows and recomputed beyond
+that; and the public functions built on it.
+
+Work is cut into units whose boundaries depend on the tiling alone (chunks of FORWARD_CHUNK
+samples from a tile's start, row blocks of BLOCK_ROWS samples), run by :class:`.parallel.Workers`,
+so that the bits of a result do not depend on how many workers ran it or how loaded the machine was.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import logging
 from dataclasses import dataclass
 from typing import Iterator
 
+import numpy as np
 import torch
 from torch import nn
 
 from ..devices import resolve_device
 from ..errors import ResourceError
 from . import memory
-from .features import Features, FuncFeatures, HookFeatures, Unsupported, contract
+from .featuremaps import FeatureMap
+from .features import Features, contract, contract_paired
+from .implementation import jacobian_features, parameter_groups, restrict
+from .layerwise import LayerwiseJacobian, parameter_layers
+from .parallel import Workers
 
-log = logging.getLogger(__name__)
-
-# Samples per forward/backward pass when extracting features (bounds activation memory)
-FORWARD_CHUNK = 256
-# Largest tile edge per device. Smaller tiles skip more of the lower triangle; on a 2-core CPU
-# (LeNet, m = 10,000) 1024 was the fastest edge tried. The GPU value is a guess, not measured.
+OUTPUTS = ("scalar", "full", "trace")
+# Samples per forward/backward pass when extracting features (bounds activation memory; the unit
+# of parallel feature extraction)
+FORWARD_CHUNK = 128
+# Row samples per unit of parallel contraction of a tile
+BLOCK_ROWS = 128
+# Largest tile edge, in samples, per device; on a 2-core CPU (LeNet, m = 10,000) 1024 was the
+# fastest edge tried. The GPU value is a guess, not measured.
 MAX_TILE = {"cpu": 1024, "cuda": 8192}
 TILE_MULTIPLE = 256
 
@@ -39,38 +50,19 @@ def tf32(allowed: bool):
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old
 
 
+def as_tensor(x) -> torch.Tensor:
+    """Inputs as a tensor: numpy arrays (and anything ``torch.as_tensor`` takes) are converted."""
+    return x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
+
+
 def prepare_model(model: nn.Module, device: torch.device, dtype: torch.dtype) -> nn.Module:
     """A copy in eval mode (BatchNorm uses running statistics, so samples stay independent)."""
     return copy.deepcopy(model).to(device=device, dtype=dtype).eval()
 
 
-def feature_extractor(model: nn.Module, probe: torch.Tensor, dtype: torch.dtype):
-    """The layerwise hook path when it reproduces direct gradients on a probe, else torch.func."""
-    try:
-        extractor = HookFeatures(model)
-        features = extractor(probe)
-    except Unsupported as e:
-        log.info(f"layerwise path not applicable ({e}); using torch.func per-sample gradients")
-        return FuncFeatures(model)
-    diag = contract(features, features).diagonal()
-    direct = torch.stack([_gradient_sq_norm(model, x) for x in probe])
-    tol = 1e-4 if dtype == torch.float32 else 1e-9
-    if not torch.allclose(diag, direct, rtol=tol, atol=tol * float(direct.abs().max())):
-        log.warning("layerwise path disagrees with autograd on a probe (in-place ops?); using torch.func")
-        return FuncFeatures(model)
-    return extractor
-
-
-def _gradient_sq_norm(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    params = [p for p in model.parameters() if p.requires_grad]
-    with torch.enable_grad():
-        grads = torch.autograd.grad(model(x.unsqueeze(0)).sum(), params, allow_unused=True)
-    return sum((g * g).sum() for g in grads if g is not None)
-
-
 @dataclass
 class Tiling:
-    """Square tiles of edge ``size`` over an m1 x m2 matrix."""
+    """Square tiles of edge ``size`` (samples) over an m1 x m2 matrix."""
 
     m1: int
     m2: int
@@ -94,11 +86,15 @@ class Tiling:
         ]
 
 
-def choose_tile(m: int, bytes_per_sample: int, budget: int, requested: int | None, device: torch.device) -> int:
+def choose_tile(m: int, bytes_per_sample: int, bytes_per_entry: int, budget: int, requested: int | None,
+                device: torch.device) -> int:
+    """Tile edge in samples: a row tile, a column tile and about three kernel blocks (the tile and
+    the contraction's intermediates) fit in ``budget``."""
     if requested:
         return min(requested, m)
-    # room for a row tile, a column tile and the Gram tile itself
-    size = int(budget // (2 * bytes_per_sample + 1))
+    per_edge = 2 * bytes_per_sample
+    block = 3 * bytes_per_entry  # per (row sample, column sample)
+    size = int((-per_edge + (per_edge**2 + 4 * block * budget) ** 0.5) / (2 * block))
     size = min(size, MAX_TILE.get(device.type, MAX_TILE["cuda"]))
     if size >= m:
         return m
@@ -107,127 +103,415 @@ def choose_tile(m: int, bytes_per_sample: int, budget: int, requested: int | Non
             f"one sample's Jacobian features take {memory.describe(bytes_per_sample)}, more than the memory "
             f"budget of {memory.describe(budget)} allows; raise kernel.memory_gb or use a larger device"
         )
-    return max(1, (size // TILE_MULTIPLE) * TILE_MULTIPLE) if size >= TILE_MULTIPLE else size
+    return (size // TILE_MULTIPLE) * TILE_MULTIPLE if size >= TILE_MULTIPLE else size
 
 
 class GramComputation:
-    """Plans and streams the tiles of Θ(x1, x2) (x2=None: the symmetric Θ(x1, x1))."""
+    """Plans and streams the tiles of a kernel K(x1, x2) (x2=None: the symmetric K(x1, x1)).
+
+    ``kind`` "ntk" (with ``outputs``, ``parameters``, ``groups`` and ``implementation`` as in
+    :func:`kernel`) or a feature kernel: "conjugate", "input", "output", "module:<name>".
+    ``groups`` (module-name prefixes) splits the NTK into one kernel per group.
+    """
 
     def __init__(
         self,
-        model: nn.Module,
-        x1: torch.Tensor,
-        x2: torch.Tensor | None = None,
+        model: nn.Module | None,
+        x1,
+        x2=None,
         *,
+        kind: str = "ntk",
+        outputs: str = "scalar",
+        parameters: list[str] | None = None,
+        groups: list[str] | None = None,
+        implementation: str = "auto",
         block_size: int | None = None,
         device=None,
         dtype: torch.dtype = torch.float32,
         memory_bytes: int | None = None,
     ):
+        if outputs not in OUTPUTS:
+            raise ValueError(f"unknown outputs {outputs!r} ({' | '.join(OUTPUTS)})")
         self.device = resolve_device(device)
         self.dtype = dtype
-        self.x1, self.x2 = x1, x2
+        self.x1 = as_tensor(x1)
+        self.x2 = None if x2 is None else as_tensor(x2)
         self.symmetric = x2 is None
-        self.model = prepare_model(model, self.device, dtype)
-        probe = x1[: min(2, len(x1))].to(self.device, dtype)
-        self.extractor = feature_extractor(self.model, probe, dtype)
-        per_sample = self.extractor(probe).nbytes / len(probe)
+        self.kind, self.outputs = kind, outputs
+        self.mode = "full" if outputs == "full" else "trace"
+        self.model = None if model is None else prepare_model(model, self.device, dtype)
+        probe = self.x1[: min(2, len(self.x1))].to(self.device, dtype)
+        self.extractor = self._extractor(kind, parameters, groups, implementation, probe)
+        first = self.extractor(probe)
+        self.n_outputs = first.n_outputs
+        if outputs == "scalar" and self.n_outputs != 1:
+            raise ValueError(
+                f"outputs='scalar' needs a scalar-output network; this one has {self.n_outputs} outputs "
+                "(use outputs='full' or outputs='trace')"
+            )
+        self.n_groups = first.n_groups
+        self.bytes_per_sample = first.nbytes / len(probe)
         self.budget = memory_bytes or memory.default_budget(self.device)
-        m2 = len(x1) if self.symmetric else len(x2)
-        tile = choose_tile(max(len(x1), m2), int(per_sample), self.budget, block_size, self.device)
-        self.tiling = Tiling(len(x1), m2, tile, self.symmetric)
-        self.bytes_per_sample = per_sample
+        rows = self.n_outputs if self.mode == "full" else 1
+        m2 = len(self.x1) if self.symmetric else len(self.x2)
+        entry_bytes = rows * rows * self.n_groups * torch.empty((), dtype=dtype).element_size()
+        tile = choose_tile(max(len(self.x1), m2), int(self.bytes_per_sample), entry_bytes, self.budget, block_size,
+                           self.device)
+        self.tiling = Tiling(len(self.x1), m2, tile, self.symmetric)
         # column tiles kept in memory beyond the current row tile and column tile
-        tile_bytes = per_sample * self.tiling.size
+        tile_bytes = self.bytes_per_sample * self.tiling.size
         self.cache_tiles = max(0, int(self.budget // max(tile_bytes, 1)) - 2)
+
+    def _extractor(self, kind, parameters, groups, implementation, probe):
+        if kind != "ntk":
+            if self.outputs != "scalar" or parameters is not None or groups is not None:
+                raise ValueError(f"the {kind!r} kernel is a plain feature Gram matrix: outputs, parameters and "
+                                 "groups apply to kind='ntk' only")
+            return FeatureMap(self.model, kind)
+        if self.model is None:
+            raise ValueError("the NTK needs a model")
+        restrict(self.model, groups if groups is not None else parameters)
+        param_group = parameter_groups(self.model, groups) if groups is not None else None
+        return jacobian_features(self.model, probe, self.mode, implementation, param_group,
+                                 len(groups) if groups is not None else 1)
+
+    @property
+    def pair_flops(self) -> float:
+        """FLOPs of one kernel entry's contraction (the floor the method sets)."""
+        ext = self.extractor
+        if isinstance(ext, LayerwiseJacobian):
+            return ext.pair_flops()
+        if isinstance(ext, FeatureMap):
+            return 2.0 * self.bytes_per_sample / torch.empty((), dtype=self.dtype).element_size()
+        return ext.pair_flops(self.n_outputs, self.mode)
+
+    def entries(self) -> int:
+        """Kernel entries (sample pairs) the tiles contract: whole off-diagonal tiles, the upper
+        triangle (by row blocks of BLOCK_ROWS) of diagonal ones."""
+        t, total = self.tiling, 0
+        for i, j in t.tiles():
+            (r0, r1), (c0, c1) = t.rows[i], t.cols[j]
+            if self.symmetric and i == j:
+                n = r1 - r0
+                total += sum((min(n, a + BLOCK_ROWS) - a) * (n - a) for a in range(0, n, BLOCK_ROWS))
+            else:
+                total += (r1 - r0) * (c1 - c0)
+        return total
 
     def describe(self) -> str:
         t = self.tiling
+        what = self.kind if self.kind != "ntk" else f"ntk ({self.outputs}, {self.extractor.describe()})"
         return (
-            f"{self.extractor.describe()} on {self.device} ({str(self.dtype).replace('torch.', '')}), "
+            f"{what} on {self.device} ({str(self.dtype).replace('torch.', '')}), "
             f"{t.m1}x{t.m2} in {len(t.tiles())} tiles of {t.size}, "
             f"{self.bytes_per_sample / 1024:.1f} KiB of features per sample, "
             f"{self.cache_tiles} column tiles cached"
         )
 
-    def features(self, x: torch.Tensor) -> Features:
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the whole kernel (of each group's kernel)."""
+        t = self.tiling
+        return (t.m1, t.m2) if self.mode == "trace" else (t.m1, t.m2, self.n_outputs, self.n_outputs)
+
+    def workers(self) -> Workers:
+        """Workers for one computation (on GPUs one, in the calling thread); close them after."""
+        return Workers(torch.get_num_threads() if self.device.type == "cpu" else 1, self.extractor)
+
+    def features(self, x: torch.Tensor, workers: Workers) -> Features:
         """Features of ``x``, extracted FORWARD_CHUNK samples at a time into one buffer."""
-        first = self.extractor(x[:FORWARD_CHUNK].to(self.device, self.dtype))
+        starts = range(0, len(x), FORWARD_CHUNK)
+
+        def extract(s, out=None):
+            return workers.extract(x[s : s + FORWARD_CHUNK].to(self.device, self.dtype), out)
+
+        (first,) = workers.map(extract, starts[:1])
         if len(x) <= FORWARD_CHUNK:
             return first
         out = first.empty(len(x))
         out.rows(0, len(first)).copy_(first)
-        for s in range(FORWARD_CHUNK, len(x), FORWARD_CHUNK):
-            chunk = x[s : s + FORWARD_CHUNK].to(self.device, self.dtype)
-            self.extractor(chunk, out=out.rows(s, s + len(chunk)))
+        workers.map(lambda s: extract(s, out.rows(s, min(len(x), s + FORWARD_CHUNK))), starts[1:])
         return out
 
-    def tiles(self, skip: set[tuple[int, int]] = frozenset()) -> Iterator[tuple[tuple[int, int], torch.Tensor]]:
-        """Yield ((i, j), tile) for every tile not in ``skip``; tiles come back on the CPU."""
+    def contract_tile(self, row: Features, col: Features, diagonal: bool, workers: Workers) -> list[torch.Tensor]:
+        """The kernel blocks K(row, col), one per group, in the public layout ((r, c) or
+        (r, c, C, C)); ``diagonal``: row and col are the same samples, and only the upper
+        triangle is computed (the lower one is its mirror image, exactly)."""
+        n_out = self.n_outputs
+        shape = (len(row), len(col)) + ((n_out, n_out) if self.mode == "full" else ())
+        out = [torch.empty(shape, dtype=self.dtype, device=self.device) for _ in range(self.n_groups)]
+        starts = range(0, len(row), BLOCK_ROWS)
+
+        def block(a):
+            b, c = min(len(row), a + BLOCK_ROWS), a if diagonal else 0
+            for whole, part in zip(out, contract(row.rows(a, b), col.rows(c, len(col)), self.mode)):
+                if self.mode == "full":  # sample-major (i·C + c, j·C + c') -> (i, j, c, c')
+                    part = part.view(b - a, n_out, len(col) - c, n_out).permute(0, 2, 1, 3)
+                whole[a:b, c:] = part
+
+        workers.map(block, starts)
+        if diagonal:
+            for whole in out:
+                mirror_upper(whole, list(starts))
+        return out
+
+    def tiles(self, skip=frozenset()) -> Iterator[tuple[tuple[int, int], list[torch.Tensor]]]:
+        """Yield ((i, j), blocks) for every tile not in ``skip``: one block per group, on the CPU,
+        in the public layout."""
         t = self.tiling
         x2 = self.x1 if self.symmetric else self.x2
         todo = [ij for ij in t.tiles() if ij not in skip]
-        cache: dict[int, object] = {}
-        for i in sorted({i for i, _ in todo}):
-            r0, r1 = t.rows[i]
-            row = self.features(self.x1[r0:r1])
-            if self.symmetric:
-                cache = {j: f for j, f in cache.items() if j > i}
-            for _, j in (ij for ij in todo if ij[0] == i):
-                if self.symmetric and j == i:
-                    col = row
-                elif j in cache:
-                    col = cache[j]
-                else:
+        cache: dict[int, Features] = {}
+        workers = self.workers()
+        try:
+            for i in sorted({i for i, _ in todo}):
+                r0, r1 = t.rows[i]
+                row = self.features(self.x1[r0:r1], workers)
+                if self.symmetric:
+                    cache = {j: f for j, f in cache.items() if j > i}
+                for _, j in (ij for ij in todo if ij[0] == i):
                     c0, c1 = t.cols[j]
-                    col = self.features(x2[c0:c1])
-                    if len(cache) < self.cache_tiles:
-                        cache[j] = col
-                tile = contract(row, col)
-                if self.symmetric and j == i:
-                    # a GEMM's A Aᵀ is symmetric only up to rounding; the stored matrix is exactly so
-                    tile = (tile + tile.T).mul_(0.5)
-                yield (i, j), tile.cpu()
+                    diagonal = self.symmetric and j == i
+                    if diagonal:
+                        col = row
+                    elif j in cache:
+                        col = cache[j]
+                    else:
+                        col = self.features(x2[c0:c1], workers)
+                        if len(cache) < self.cache_tiles:
+                            cache[j] = col
+                    yield (i, j), [block.cpu() for block in self.contract_tile(row, col, diagonal, workers)]
+        finally:
+            workers.close()
+
+    def assemble(self) -> list[torch.Tensor]:
+        """Every group's whole kernel, in memory (CPU)."""
+        t = self.tiling
+        out = [torch.empty(self.shape, dtype=self.dtype) for _ in range(self.n_groups)]
+        for (i, j), blocks in self.tiles():
+            (r0, r1), (c0, c1) = t.rows[i], t.cols[j]
+            for whole, block in zip(out, blocks):
+                whole[r0:r1, c0:c1] = block
+                if t.symmetric and i != j:
+                    whole[c0:c1, r0:r1] = mirrored(block)
+        return out
 
 
-def gram(
-    model: nn.Module,
-    x1: torch.Tensor,
-    x2: torch.Tensor | None = None,
+def mirror_upper(k: torch.Tensor, starts: list[int]) -> None:
+    """Make the square kernel block ``k`` ((n, n) or (n, n, C, C)) exactly symmetric from its upper
+    triangle, in place: the row blocks starting at ``starts`` hold valid entries from their own
+    start column on."""
+    edges = list(zip(starts, starts[1:] + [len(k)]))
+    for p, (a, b) in enumerate(edges):
+        square = k[a:b, a:b]
+        if k.dim() == 2:
+            square.copy_(square.triu() + square.triu(1).T)
+        else:  # symmetric as the sample-major (n·C, n·C) matrix
+            n, c = b - a, k.shape[2]
+            flat = square.permute(0, 2, 1, 3).reshape(n * c, n * c)
+            square.copy_((flat.triu() + flat.triu(1).T).view(n, c, n, c).permute(0, 2, 1, 3))
+        for c0, c1 in edges[p + 1 :]:
+            k[c0:c1, a:b] = mirrored(k[a:b, c0:c1])
+
+
+def mirrored(block: torch.Tensor) -> torch.Tensor:
+    """The block at the transposed position of a symmetric kernel: K(x2, x1) = K(x1, x2)ᵀ, with the
+    output pair swapped too for (r, c, C, C) blocks."""
+    return block.T if block.dim() == 2 else block.permute(1, 0, 3, 2)
+
+
+def sample_major(k):
+    """A full kernel (m1, m2, C, C) as the (m1·C, m2·C) matrix whose row i·C + c is (x_i, output c),
+    as eigendecompositions and kernel regression with vector targets need it (torch or numpy)."""
+    if k.ndim != 4:
+        raise ValueError(f"sample_major needs a (m1, m2, C, C) kernel; got shape {tuple(k.shape)}")
+    m1, m2, c, c2 = k.shape
+    moved = k.permute(0, 2, 1, 3) if isinstance(k, torch.Tensor) else k.transpose(0, 2, 1, 3)
+    return moved.reshape(m1 * c, m2 * c2)
+
+
+
+
+def kernel(
+    model: nn.Module | None,
+    x1,
+    x2=None,
     *,
+    kind: str = "ntk",
+    outputs: str = "scalar",
+    parameters: list[str] | None = None,
+    implementation: str = "auto",
     block_size: int | None = None,
     device=None,
     dtype: torch.dtype = torch.float32,
     allow_tf32: bool = False,
     memory_bytes: int | None = None,
 ) -> torch.Tensor:
-    """The exact empirical NTK Θ(x1, x2) = ⟨∇θf(x1), ∇θf(x2)⟩ of a scalar-output network.
+    """The kernel matrix K(x1, x2) of ``kind``:
 
-    ``x2=None`` gives the symmetric x1 x x1 matrix (only its upper triangle is computed). The
-    network runs in eval mode on ``device`` (default: CUDA when present) in ``dtype``; the result
-    is a CPU tensor of that dtype. Gradients are taken with respect to the trainable parameters.
+    * ``"ntk"``: the empirical NTK Θ = ⟨∇θf(x1), ∇θf(x2)⟩ with respect to the trainable
+      parameters (see :func:`gram` for ``outputs``, ``parameters`` and ``implementation``);
+    * ``"conjugate"``: φ·φ′ of the input of the last ``nn.Linear`` called (flattened);
+    * ``"module:<name>"``: φ·φ′ of the named module's output (flattened);
+    * ``"input"``: x·x′ of the flattened inputs (``model`` may be None; on one-hot targets
+      (m, C) it is the target kernel);
+    * ``"output"``: f(x)·f(x′) of the network outputs.
+
+    Shape (m1, m2), or (m1, m2, C, C) for ``kind="ntk", outputs="full"``.
+
+    Inputs ``x1`` (m1, ...) and ``x2`` (m2, ...) are torch tensors or numpy arrays (converted);
+    ``x2=None`` gives the symmetric x1 x x1 kernel, of which only the upper triangle is computed.
+    The network runs as an eval-mode copy on ``device`` (default: CUDA when present) in ``dtype``
+    (the model passed is not changed); results are CPU tensors of that dtype. ``block_size``
+    (samples per tile) and ``memory_bytes`` (budget for features and tiles; default a quarter of
+    the memory available) bound the memory used; ``allow_tf32`` allows TF32 products on GPUs.
     """
     with tf32(allow_tf32), torch.no_grad():
-        comp = GramComputation(
-            model, x1, x2, block_size=block_size, device=device, dtype=dtype, memory_bytes=memory_bytes
-        )
-        t = comp.tiling
-        out = torch.empty(t.m1, t.m2, dtype=dtype)
-        for (i, j), tile in comp.tiles():
-            (r0, r1), (c0, c1) = t.rows[i], t.cols[j]
-            out[r0:r1, c0:c1] = tile
-            if t.symmetric and i != j:
-                out[c0:c1, r0:r1] = tile.T
-    return out
+        comp = GramComputation(model, x1, x2, kind=kind, outputs=outputs, parameters=parameters,
+                               implementation=implementation, block_size=block_size, device=device, dtype=dtype,
+                               memory_bytes=memory_bytes)
+        return comp.assemble()[0]
 
 
-def gram_flops(comp: GramComputation) -> float:
-    """Floating-point operations of the tile contractions alone (the floor the method sets)."""
-    t = comp.tiling
-    pairs = t.m1 * t.m2 if not t.symmetric else t.m1 * (t.m1 + 1) / 2
-    ext = comp.extractor
-    if isinstance(ext, HookFeatures):
-        return pairs * sum(ext.costs.values())
-    return pairs * 2.0 * comp.bytes_per_sample / comp.x1.new_empty((), dtype=comp.dtype).element_size()
+def gram(
+    model: nn.Module,
+    x1,
+    x2=None,
+    *,
+    outputs: str = "scalar",
+    parameters: list[str] | None = None,
+    implementation: str = "auto",
+    block_size: int | None = None,
+    device=None,
+    dtype: torch.dtype = torch.float32,
+    allow_tf32: bool = False,
+    memory_bytes: int | None = None,
+) -> torch.Tensor:
+    """The exact empirical NTK Θ(x1, x2) = ⟨∇θf(x1), ∇θf(x2)⟩.
+
+    ``outputs``:
+
+    * ``"scalar"``: the network has one output; shape (m1, m2);
+    * ``"full"``: Θ_cc′(x_i, x_j) for all outputs c, c′; shape (m1, m2, C, C), the layout of
+      neural-tangents' ``trace_axes=()`` (:func:`sample_major` turns it into an (m1·C, m2·C) matrix);
+    * ``"trace"``: the mean over outputs of Θ_cc, shape (m1, m2) (neural-tangents' ``trace_axes=(-1,)``).
+
+    ``parameters``: module- or parameter-name prefixes (e.g. ``["classifier.4"]``); the kernel of
+    those parameters alone (default: all trainable parameters). :func:`gram_by_layer` gives several
+    groups' kernels in one pass.
+
+    ``implementation``: ``"auto"`` (layerwise; falls back to torch.func with a WARNING naming the
+    layer and the expected slowdown), ``"layerwise"`` (strict: raises
+    :class:`~ntkrepro.errors.UnsupportedNetwork` naming the layer instead of falling back) or
+    ``"torch.func"``.
+
+    Inputs (torch tensors or numpy arrays), ``x2=None``, device, dtype, memory and the CPU result:
+    as in :func:`kernel`.
+    """
+    return kernel(model, x1, x2, kind="ntk", outputs=outputs, parameters=parameters, implementation=implementation,
+                  block_size=block_size, device=device, dtype=dtype, allow_tf32=allow_tf32, memory_bytes=memory_bytes)
 
 
+def gram_by_layer(
+    model: nn.Module,
+    x1,
+    x2=None,
+    *,
+    layers: list[str] | None = None,
+    outputs: str = "scalar",
+    implementation: str = "auto",
+    block_size: int | None = None,
+    device=None,
+    dtype: torch.dtype = torch.float32,
+    allow_tf32: bool = False,
+    memory_bytes: int | None = None,
+) -> dict[str, torch.Tensor]:
+    """The NTK contribution of each parameter group, from one pass over the data: name -> kernel
+    (shapes as in :func:`gram`).
+
+    ``layers``: module- or parameter-name prefixes, one group each (e.g. ``["features",
+    "classifier"]``); default: every module that owns trainable parameters, by its name. The groups
+    must not overlap; their kernels sum to the NTK of the parameters they cover. Other arguments as
+    in :func:`gram`.
+    """
+    if layers is None:
+        layers = [name for name, _ in parameter_layers(model)]
+    with tf32(allow_tf32), torch.no_grad():
+        comp = GramComputation(model, x1, x2, kind="ntk", outputs=outputs, groups=list(layers),
+                               implementation=implementation, block_size=block_size, device=device, dtype=dtype,
+                               memory_bytes=memory_bytes)
+        return dict(zip(layers, comp.assemble()))
+
+
+def paired(
+    model: nn.Module | None,
+    x1,
+    x2,
+    *,
+    kind: str = "ntk",
+    outputs: str = "scalar",
+    parameters: list[str] | None = None,
+    implementation: str = "auto",
+    device=None,
+    dtype: torch.dtype = torch.float32,
+    allow_tf32: bool = False,
+) -> torch.Tensor:
+    """K(x1_i, x2_i) for i = 1..m, without the m x m matrix: shape (m,), or (m, C, C) for
+    ``kind="ntk", outputs="full"``. With K(x, x) and K(Tx, Tx) from ``paired(model, x, x)`` and
+    ``paired(model, Tx, Tx)`` it gives the cosine K(x, Tx) / √(K(x, x) K(Tx, Tx)) of invariance
+    measures. Arguments as in :func:`kernel`; x1 and x2 have the same number of samples.
+    """
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    if len(x1) != len(x2):
+        raise ValueError(f"paired kernels need inputs of equal length; got {len(x1)} and {len(x2)}")
+    with tf32(allow_tf32), torch.no_grad():
+        comp = GramComputation(model, x1[:2], kind=kind, outputs=outputs, parameters=parameters,
+                               implementation=implementation, block_size=2, device=device, dtype=dtype)
+        workers = comp.workers()
+        try:
+            def unit(s):
+                f1, f2 = (workers.extract(x[s : s + FORWARD_CHUNK].to(comp.device, dtype)) for x in (x1, x2))
+                return contract_paired(f1, f2, comp.mode)[0].cpu()
+
+            return torch.cat(workers.map(unit, range(0, len(x1), FORWARD_CHUNK)))
+        finally:
+            workers.close()
+
+
+def per_sample_gradients(
+    model: nn.Module,
+    x,
+    *,
+    outputs: str = "scalar",
+    parameters: list[str] | None = None,
+    implementation: str = "auto",
+    device=None,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
+    """∇θf(x_i) for every sample: (m, P) for ``outputs="scalar"``, (m, C, P) for ``"full"``.
+
+    Columns follow ``model.named_parameters()`` (trainable parameters named by ``parameters``,
+    each flattened). Memory: m·C·P numbers; for kernels, :func:`gram` and :func:`paired` never form
+    them. Arguments as in :func:`gram`.
+    """
+    if outputs not in ("scalar", "full"):
+        raise ValueError(f"per_sample_gradients takes outputs='scalar' or 'full', not {outputs!r}")
+    x = as_tensor(x)
+    device = resolve_device(device)
+    prepared = prepare_model(model, device, dtype)
+    restrict(prepared, parameters)
+    n_params = sum(p.numel() for p in prepared.parameters() if p.requires_grad)
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    with torch.no_grad():
+        probe = x[:2].to(device, dtype)
+        extractor = jacobian_features(prepared, probe, "full", implementation, materialize=True)
+        n_out = extractor(probe).n_outputs
+        if outputs == "scalar" and n_out != 1:
+            raise ValueError(f"outputs='scalar' needs a scalar-output network; this one has {n_out} outputs")
+        memory.require(len(x) * n_out * n_params * itemsize, torch.device("cpu"), "the per-sample gradients",
+                       "use fewer samples or select parameters")
+        out = torch.empty(len(x), n_out, n_params, dtype=dtype)
+        for s in range(0, len(x), FORWARD_CHUNK):
+            chunk = x[s : s + FORWARD_CHUNK].to(device, dtype)
+            out[s : s + len(chunk)] = extractor(chunk).dense[0].cpu()
+    return out[:, 0] if outputs == "scalar" else out

@@ -1,4 +1,10 @@
-"""Streaming a symmetric Gram matrix to chunked HDF5, resumable after a kill.
+"""Streaming a symmetric kernel matrix to chunked HDF5, resumable after a kill.
+
+The dataset ``gram`` holds the kernel in the layout :func:`~ntkrepro.ntk.gram` returns: (m, m), or
+(m, m, C, C) for a full multi-output NTK (read it with ``sample_major=True`` for the (m·C, m·C)
+matrix). The metadata records the kernel (``kernel``: "ntk", "conjugate", ...), the output mode
+(``outputs``), the parameters it covers and the shape (``shape``); readers check the kernel and
+the output mode against what they expect.
 
 Finished tiles are written atomically, one file each, into ``<output>.partial/`` beside the output
 (a path Snakemake does not manage, so it survives a failed or killed job). A rerun with the same
@@ -25,20 +31,27 @@ from .. import __version__, io
 from ..errors import IntegrityError, ResourceError
 from ..progress import Progress
 from . import memory
-from .engine import GramComputation, gram_flops, tf32
+from .engine import GramComputation, mirrored, tf32
+from .engine import sample_major as _sample_major
 
 log = logging.getLogger(__name__)
 
 DATASET = "gram"
+# What files written before kernels had kinds hold
+DEFAULT_SPEC = {"kernel": "ntk", "outputs": "scalar", "parameters": None}
 CHUNK_EDGE = 512
 WRITE_CACHE_BYTES = 256 * 2**20
 
 
-def fingerprint(model: nn.Module, x: torch.Tensor, dtype: torch.dtype) -> str:
-    """A digest of everything the matrix depends on: parameters, buffers, inputs, precision, code."""
+def fingerprint(model: nn.Module | None, x: torch.Tensor, dtype: torch.dtype, spec: dict | None = None) -> str:
+    """A digest of everything the matrix depends on: parameters, buffers, inputs, precision, code,
+    and (``spec``) which kernel of them it is."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{__version__}|{dtype}|{tuple(x.shape)}".encode())
-    for name, t in list(model.state_dict().items()) + [("inputs", x)]:
+    if spec and spec != DEFAULT_SPEC:
+        h.update(json.dumps(spec, sort_keys=True).encode())
+    state = model.state_dict() if model is not None else {}
+    for name, t in list(state.items()) + [("inputs", x)]:
         t = t.detach().cpu().contiguous().reshape(-1)
         h.update(f"{name}:{t.dtype}:{tuple(t.shape)}".encode())
         h.update(t.view(torch.uint8).numpy().data if t.numel() else b"")
@@ -46,10 +59,14 @@ def fingerprint(model: nn.Module, x: torch.Tensor, dtype: torch.dtype) -> str:
 
 
 def write_gram(
-    model: nn.Module,
-    x: torch.Tensor,
+    model: nn.Module | None,
+    x,
     path: str | Path,
     *,
+    kind: str = "ntk",
+    outputs: str = "scalar",
+    parameters: list[str] | None = None,
+    implementation: str = "auto",
     block_size: int | None = None,
     device=None,
     dtype: torch.dtype = torch.float32,
@@ -58,57 +75,66 @@ def write_gram(
     meta: dict | None = None,
     sample_ids=None,
 ) -> dict:
-    """Compute Θ(x, x) and write it to ``path`` (dataset ``gram``); returns the file's metadata.
+    """Compute the kernel K(x, x) and write it to ``path`` (dataset ``gram``); returns the file's
+    metadata. Kernel arguments as in :func:`~ntkrepro.ntk.kernel` (``x``: tensor or numpy array).
 
     ``sample_ids`` (default 0..m-1) says which samples of the source the rows are; it is stored
     beside the matrix as the dataset ``sample_ids``.
     """
     path = Path(path)
+    x = torch.as_tensor(np.asarray(x)) if not isinstance(x, torch.Tensor) else x
     partial = path.with_name(path.name + ".partial")
-    digest = fingerprint(model, x, dtype)
+    spec = {"kernel": kind, "outputs": outputs, "parameters": list(parameters) if parameters is not None else None}
+    digest = fingerprint(model, x, dtype, spec)
     state = _read_state(partial)
     if state and state.get("fingerprint") != digest:
-        log.info(f"discarding {partial}: it was computed from other parameters or inputs")
+        log.info(f"discarding {partial}: it was computed from other parameters, inputs or kernel settings")
         io.remove_tree(partial)
         state = None
     if state:
         block_size = state["tile"]
-    itemsize = torch.empty((), dtype=dtype).element_size()
-    m = len(x)
-    need = 1.5 * m * m * itemsize  # tiles of the upper triangle, then the assembled matrix
-    if io.free_bytes(path.parent) < need:
-        raise ResourceError(f"writing the {m}x{m} Gram matrix to {path} needs {need / 2**30:.1f} GiB of free disk")
 
     t_start = time.monotonic()
     with tf32(allow_tf32), torch.no_grad():
-        comp = GramComputation(model, x, block_size=block_size, device=device, dtype=dtype, memory_bytes=memory_bytes)
+        comp = GramComputation(model, x, kind=kind, outputs=outputs, parameters=parameters,
+                               implementation=implementation, block_size=block_size, device=device, dtype=dtype,
+                               memory_bytes=memory_bytes)
         tiling = comp.tiling
+        itemsize = torch.empty((), dtype=dtype).element_size()
+        need = 1.5 * np.prod(comp.shape) * itemsize  # tiles of the upper triangle, then the assembled matrix
+        if io.free_bytes(path.parent) < need:
+            raise ResourceError(
+                f"writing the {'x'.join(map(str, comp.shape))} Gram matrix to {path} needs {need / 2**30:.1f} GiB of free disk"
+            )
         partial.mkdir(parents=True, exist_ok=True)
         if not state:
-            io.write_text(json.dumps({"fingerprint": digest, "tile": tiling.size, "m": m}), partial / "state.json")
+            io.write_text(json.dumps({"fingerprint": digest, "tile": tiling.size, "m": len(x)}), partial / "state.json")
         done = {ij for ij in tiling.tiles() if _tile_path(partial, ij).exists()}
         log.info(f"gram: {comp.describe()}; {len(done)} of {len(tiling.tiles())} tiles already done")
         progress = Progress(len(tiling.tiles()), "gram tiles", log, start=len(done))
         n = len(done)
-        for ij, tile in comp.tiles(skip=done):
+        for ij, (tile,) in comp.tiles(skip=done):
             io.save_npy(tile.numpy(), _tile_path(partial, ij))
             n += 1
             progress.update(n)
     seconds = time.monotonic() - t_start
 
+    t = tiling
     info = {
         "kind": "gram",
-        "m": m,
+        **spec,
+        "shape": list(comp.shape),
+        "m": len(x),
         "dtype": str(dtype).replace("torch.", ""),
         "method": comp.describe(),
-        "flops": gram_flops(comp),
+        "flops": comp.pair_flops * (t.m1 * (t.m1 + 1) / 2),
         "seconds_this_run": seconds,
         "code_version": __version__,
         "fingerprint": digest,
         **(meta or {}),
     }
-    ids = np.arange(m) if sample_ids is None else np.asarray(sample_ids, dtype=np.int64)
-    _assemble(partial, path, tiling, np.dtype(info["dtype"]), info, ids)
+    ids = np.arange(len(x)) if sample_ids is None else np.asarray(sample_ids, dtype=np.int64)
+    _assemble(partial, path, tiling, tuple(comp.shape), np.dtype(info["dtype"]), info, ids)
     io.remove_tree(partial)
     return info
 
@@ -124,45 +150,70 @@ def _read_state(partial: Path) -> dict | None:
         return None
 
 
-def _assemble(partial: Path, path: Path, tiling, np_dtype, meta: dict, sample_ids: np.ndarray) -> None:
-    edge = min(tiling.m1, CHUNK_EDGE)
-    data_bytes = tiling.m1 * tiling.m1 * np_dtype.itemsize + sample_ids.nbytes
+def _assemble(partial: Path, path: Path, tiling, shape: tuple[int, ...], np_dtype, meta: dict,
+              sample_ids: np.ndarray) -> None:
+    inner = shape[2:]
+    # chunks of about CHUNK_EDGE² numbers: (edge, edge) or (edge, edge, C, C)
+    edge = min(tiling.m1, max(1, int(CHUNK_EDGE / max(1, int(np.prod(inner))) ** 0.5)))
+    data_bytes = int(np.prod(shape)) * np_dtype.itemsize + sample_ids.nbytes
     with io.create_h5(path, meta, data_bytes=data_bytes, rdcc_nbytes=WRITE_CACHE_BYTES) as h5:
         h5.create_dataset("sample_ids", data=sample_ids)
-        ds = h5.create_dataset(DATASET, (tiling.m1, tiling.m1), dtype=np_dtype, chunks=(edge, edge))
+        ds = h5.create_dataset(DATASET, shape, dtype=np_dtype, chunks=(edge, edge, *inner))
         for i, j in tiling.tiles():
             tile = np.load(_tile_path(partial, (i, j)))
             (r0, r1), (c0, c1) = tiling.rows[i], tiling.cols[j]
-            if tile.shape != (r1 - r0, c1 - c0):
+            if tile.shape != (r1 - r0, c1 - c0, *inner):
                 raise IntegrityError(f"tile {i},{j} in {partial} has shape {tile.shape}; delete {partial} to rebuild")
             ds[r0:r1, c0:c1] = tile
             if i != j:
-                ds[c0:c1, r0:r1] = tile.T
+                ds[c0:c1, r0:r1] = mirrored(torch.from_numpy(tile)).numpy()
+
+
+def _check_kind(path, meta: dict, kernel: str | None, outputs: str | None) -> None:
+    have = {key: meta.get(key, DEFAULT_SPEC[key]) for key in ("kernel", "outputs")}
+    for key, want in (("kernel", kernel), ("outputs", outputs)):
+        if want is not None and have[key] != want:
+            raise IntegrityError(
+                f"{path} holds the {have['kernel']} kernel with outputs={have['outputs']!r}, not the {kernel or have['kernel']} "
+                f"kernel with outputs={outputs or have['outputs']!r}; read it with kernel={have['kernel']!r}, "
+                f"outputs={have['outputs']!r} (None accepts any)"
+            )
 
 
 @contextlib.contextmanager
-def open_gram(path: str | Path, expect: dict | None = None) -> Iterator[tuple[h5py.Dataset, dict]]:
-    """The Gram dataset of a complete file written by :func:`write_gram` (checked), and its metadata,
-    for reading in row blocks without holding the whole matrix."""
+def open_gram(path: str | Path, expect: dict | None = None, *, kernel: str | None = "ntk",
+              outputs: str | None = "scalar") -> Iterator[tuple[h5py.Dataset, dict]]:
+    """The kernel dataset of a complete file written by :func:`write_gram` (checked), and its
+    metadata, for reading in row blocks without holding the whole matrix.
+
+    ``kernel`` and ``outputs`` are what the caller expects (default: the scalar NTK; None accepts
+    any); a file of another kind is an :class:`~ntkrepro.errors.IntegrityError` naming the file.
+    ``expect``: further metadata keys that must match.
+    """
     with io.open_h5(path, expect={"kind": "gram", **(expect or {})}) as h5:
         meta = io.get_meta(h5)
-        m = meta["m"]
+        _check_kind(path, meta, kernel, outputs)
+        shape = tuple(meta.get("shape", (meta["m"], meta["m"])))
         ds = h5.get(DATASET)
-        if ds is None or ds.shape != (m, m):
-            raise IntegrityError(f"{path} holds no {m}x{m} '{DATASET}' dataset; delete it to rebuild")
+        if ds is None or ds.shape != shape:
+            raise IntegrityError(f"{path} holds no {'x'.join(map(str, shape))} '{DATASET}' dataset; delete it to rebuild")
         yield ds, meta
 
 
 def gram_meta(path: str | Path) -> dict:
-    with open_gram(path) as (_, meta):
+    """The metadata of a kernel file (of any kind)."""
+    with open_gram(path, kernel=None, outputs=None) as (_, meta):
         return meta
 
 
-def read_gram(path: str | Path, dtype=np.float64, expect: dict | None = None) -> np.ndarray:
-    """Read a complete Gram matrix written by :func:`write_gram`, checking its metadata."""
-    with open_gram(path, expect) as (ds, meta):
+def read_gram(path: str | Path, dtype=np.float64, expect: dict | None = None, *, kernel: str | None = "ntk",
+              outputs: str | None = "scalar", sample_major: bool = False) -> np.ndarray:
+    """Read a complete kernel written by :func:`write_gram`, checking its metadata (arguments as in
+    :func:`open_gram`). ``sample_major`` returns a full (m, m, C, C) kernel as its (m·C, m·C) matrix."""
+    with open_gram(path, expect, kernel=kernel, outputs=outputs) as (ds, meta):
         memory.require(
-            meta["m"] ** 2 * np.dtype(dtype).itemsize, torch.device("cpu"), f"reading {path} as {np.dtype(dtype)}",
+            np.prod(ds.shape) * np.dtype(dtype).itemsize, torch.device("cpu"), f"reading {path} as {np.dtype(dtype)}",
             "use a machine with more memory",
         )
-        return ds.astype(dtype)[()]
+        k = ds.astype(dtype)[()]
+    return _sample_major(k) if sample_major and k.ndim == 4 else k

@@ -19,6 +19,7 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/kernels.smk"
 include: "workflow/rules/spectra.smk"
 include: "workflow/rules/metrics.smk"
+include: "workflow/rules/fits.smk"
 include: "workflow/rules/figures.smk"
 
 

@@ -76,7 +76,10 @@ wildcard_constraints:
     samples=ntk_tasks.wildcard_pattern(),
     split="all|train|test",
     form=r"network|linearized|unbiased-e\d+",
-    kernel="ntk",
+    kernel=alternatives(paths.KERNELS),
+    other=alternatives(paths.KERNELS),
+    labels=ntk_tasks.wildcard_pattern(),
+    state=paths.STATE,
     epoch=r"\d+|final",
     item=alternatives(f.item for f in PLAN.figures),
     scorecard=alternatives(PLAN.claims_item(p) for p in PLAN.papers),
@@ -200,6 +203,33 @@ def start_files(wildcards):
         network = run_of(wildcards).with_form("network")
         return {"checkpoints": paths.CHECKPOINTS.format(**network.fields)}
     return {"theta0": paths.INIT.format(**wildcards)}
+
+
+def state_files(wildcards):
+    """The file of a network state: θ0, or the checkpoints of the run the state names."""
+    if wildcards.state == "init":
+        return {"model": paths.INIT.format(**wildcards)}
+    task, recipe, form, _ = paths.state_parts(wildcards.state)
+    run = Run(wildcards.dataset, wildcards.model, int(wildcards.seed), task, recipe, form)
+    return {"checkpoints": paths.CHECKPOINTS.format(**run.fields)}
+
+
+def state_model(wildcards, input):
+    if wildcards.state == "init":
+        return input.model
+    epoch = paths.state_parts(wildcards.state)[3]
+    return f"{input.checkpoints}/{training.checkpoint_name(epoch)}"
+
+
+def labels_file(wildcards):
+    return paths.task(
+        wildcards.dataset, wildcards.labels, wildcards.model, int(wildcards.seed)
+    )
+
+
+def kernel_kind(wildcards):
+    kind, outputs = paths.KERNELS[wildcards.kernel]
+    return {"kind": kind, "outputs": outputs}
 
 
 def checkpoint_file(wildcards, input):

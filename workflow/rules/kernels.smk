@@ -18,6 +18,7 @@ rule kernel_init:
         mem_mb=resources.gram_mb(config["kernel"]["memory_gb"]),
         gpu=GPU,
     params:
+        kind=kernel_kind,
         kernel=canonical(config["kernel"]),
         compute=compute_params(),
         code=code_version("kernel.py"),
@@ -41,6 +42,7 @@ rule kernel_checkpoint:
         mem_mb=resources.gram_mb(config["kernel"]["memory_gb"]),
         gpu=GPU,
     params:
+        kind=kernel_kind,
         kernel=canonical(config["kernel"]),
         compute=compute_params(),
         model=checkpoint_file,

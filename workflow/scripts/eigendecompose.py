@@ -12,7 +12,7 @@ from ntkrepro.workflow import run
 def main(snakemake, log):
     s = snakemake.params.spectrum
     dtype = np.dtype(s["dtype"])
-    K = ntk.read_gram(snakemake.input[0], dtype=dtype)
+    K = ntk.read_gram(snakemake.input[0], dtype=dtype, kernel=None, outputs=None, sample_major=True)
     gram_meta = ntk.gram_meta(snakemake.input[0])
     spectra.check_gram(K, source_dtype=gram_meta["dtype"], name=snakemake.input[0])  # rounding of the stored matrix
     k = min(s["k"], K.shape[0])

@@ -17,6 +17,7 @@ def main(snakemake, log):
         model,
         x,
         snakemake.output[0],
+        **snakemake.params.kind,
         block_size=k["block_size"],
         device=snakemake.params.compute["device"],
         dtype=getattr(torch, k["dtype"]),

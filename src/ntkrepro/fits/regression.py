@@ -192,3 +192,33 @@ def least_squares(jacobian, y, *, rcond: float | None = None) -> LeastSquares:
         rcond = max(J.shape) * _eps(dtype)
     coef, _, rank, sigma = scipy.linalg.lstsq(J, targets, cond=rcond, lapack_driver="gelsd", check_finite=False)
     return LeastSquares(coef, int(rank), float(rcond * sigma[0]) if len(sigma) else 0.0, sigma)
+
+
+@dataclass
+class LinearizedSolve:
+    """Predictions f(x) + K(x, X)α of a linearized model fitted exactly, with the kernel fit behind them."""
+
+    train_predictions: np.ndarray  # (n_train,) or (n_train, C)
+    test_predictions: np.ndarray
+    fit: KernelRegression
+
+
+def linearized_solve(K, offsets, y, n_train: int, *, ridge: float = 0.0) -> LinearizedSolve:
+    """The linearized model f(x) + K(x, X)α fitted exactly to the training labels: α solves
+    K(X, X)α = y − f(X) (minimum-norm for ``ridge=0``), as least squares on the Jacobian does.
+
+    ``K`` is the kernel of the training samples followed by the test samples ((m, m), or (m, m, C, C)
+    for a full multi-output NTK); ``offsets`` the network's outputs f on the same samples ((m,) or
+    (m, C)); ``y`` the training targets ((n_train,) ±1, or (n_train, C) one-hot).
+    """
+    K, f, y = np.asarray(K, dtype=np.float64), np.asarray(offsets, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    shape = f.shape
+    if K.ndim == 4:  # sample-major (m·C, m·C): the outputs of a sample are adjacent
+        m, _, C, _ = K.shape
+        K, f, y, n_rows = K.transpose(0, 2, 1, 3).reshape(m * C, m * C), f.reshape(-1), y.reshape(-1), n_train * C
+    else:
+        n_rows = n_train
+    fit = kernel_regression(K[:n_rows, :n_rows], y - f[:n_rows], K[n_rows:, :n_rows], ridge=ridge)
+    train = (fit.train_predictions + f[:n_rows]).reshape((n_train,) + shape[1:])
+    test = (fit.test_predictions + f[n_rows:]).reshape((shape[0] - n_train,) + shape[1:])
+    return LinearizedSolve(train, test, fit)

@@ -14,7 +14,8 @@ from ..papers import figure_modules
 from ..errors import ConfigError
 from ..training import FINAL, Recipe
 from . import paths
-from .requests import Alignment, Kernel, Metrics, Nads, Run, Spectrum, State, TaskFile
+from .requests import (Alignment, Eigenvalues, Invariance, Kernel, KernelAlignment, Metrics, Nads, Regression, Run,
+                       Spectrum, State, Svm, TaskFile)
 
 GAUSSIAN = re.compile(r"gaussian(\d+)")
 FORM = re.compile(r"network|linearized|unbiased-e(\d+)")
@@ -106,6 +107,17 @@ class Plan:
             return paths.spectrum(self.path(request.kernel))
         if isinstance(request, Alignment):
             return paths.alignment(self.path(request.kernel))
+        if isinstance(request, Eigenvalues):
+            return paths.derived(self.path(request.kernel), "eigenvalues")
+        if isinstance(request, (Svm, Regression)):
+            folder = "svm" if isinstance(request, Svm) else "regression"
+            if request.kernel.split != "all":
+                raise ConfigError(f"a kernel {folder} needs the kernel of a task's training and test samples (split all)")
+            return paths.derived(self.path(request.kernel), folder, f"/{request.task}.csv")
+        if isinstance(request, Invariance):
+            return paths.derived(self.path(request.kernel), "invariance")
+        if isinstance(request, KernelAlignment):
+            return paths.derived(self.path(request.kernel), "kernel_alignment", f"~{request.other}.csv")
         if isinstance(request, Nads):
             return paths.NADS.format(dataset=request.dataset, model=request.model, seed=request.seed)
         if isinstance(request, TaskFile):

@@ -81,6 +81,48 @@ class Alignment:
 
 
 @dataclass(frozen=True)
+class Eigenvalues:
+    """Every eigenvalue of a kernel (of its (m·C) x (m·C) matrix for a full multi-output NTK)."""
+
+    kernel: Kernel
+
+
+@dataclass(frozen=True)
+class Svm:
+    """A hard-margin SVM on a kernel of a task's samples (split ``all``: its training samples, then its
+    test samples), trained on the task's training labels: test and training error, margin."""
+
+    kernel: Kernel
+    task: str
+
+
+@dataclass(frozen=True)
+class Regression:
+    """Kernel regression (ridge from the config; 0: the minimum-norm interpolant) on a kernel of a
+    task's samples (split ``all``), around the state's own outputs: predictions f(x) + K(x, X)α with
+    K α = y − f(X), the linearized model solved exactly; training and test accuracy."""
+
+    kernel: Kernel
+    task: str
+
+
+@dataclass(frozen=True)
+class Invariance:
+    """Mean cosine similarity of the kernel's features of x and T(x) over the ``kernel``'s samples,
+    for each family of transforms T (shifts, rotations, zoom, quadrant swap)."""
+
+    kernel: Kernel
+
+
+@dataclass(frozen=True)
+class KernelAlignment:
+    """Uncentred alignment (and CKA) of two kinds of kernel of the same state on the same samples."""
+
+    kernel: Kernel
+    other: str  # the other kernel's kind
+
+
+@dataclass(frozen=True)
 class Nads:
     """The neural anisotropy directions of a network at θ0 and their alignments σ_j²."""
 

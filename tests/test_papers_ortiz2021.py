@@ -109,3 +109,64 @@ def test_fig9_claims():
     rises = table(kind=["linearized"] * 3 + ["network"], pretraining_epochs=[10, 0, 1], test_accuracy=[0.9, 0.6, 0.7],
                   ) | {"kind": np.asarray(["linearized"] * 3)}
     assert verdicts(fig9.claims(rises)) == [False, False]
+
+
+def outside(fig) -> list[str]:
+    """The texts of a figure (titles, labels, tick labels in view, legends), as drawn, that stick out
+    of it."""
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    for ax in fig.axes:
+        for axis, limits in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            lo, hi = sorted(limits)
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                value = tick.get_loc()
+                tick.label1.set_visible(tick.label1.get_visible() and lo <= value <= hi)  # drawn only in view
+    box, out = fig.bbox, []
+    for t in fig.findobj(Text):
+        if t.get_visible() and t.get_text().strip():
+            b = t.get_window_extent(renderer)
+            if b.x0 < box.x0 - 1 or b.y0 < box.y0 - 1 or b.x1 > box.x1 + 1 or b.y1 > box.y1 + 1:
+                out.append(t.get_text())
+    return out
+
+
+LONG_TITLE = "a title as long as the workflow's, naming the dataset, the sizes, the epochs and K = 1,000 " * 2
+PLOTTED = {
+    fig2: lambda: fig2_table([0.9, 0.7, 0.5], [0.95, 0.8, 0.6]),
+    fig3: lambda: table(index=[1, 10, 100], iterations_to_threshold=[10, 20, 30], distance_l2=[1, 2, 3],
+                        distance_cosine=[0.1, 0.2, 0.3]),
+    fig4: lambda: table(model=["m"] * 4, index=[1, 2, 3, 4], alignment=[4, 3, 2, 1],
+                        network_accuracy=[0.99, 0.9, float("nan"), 0.7], linearized_accuracy=[0.89, 0.8, float("nan"), 0.6]),
+    fig5: lambda: fig5_table(0.01, 0.05, [1, 2, 3]),
+    fig6: lambda: table(epoch=[0, 1, 2, 5, 10, 20, 40], energy_concentration=[0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.9]),
+    fig7: lambda: table(index=[1, 2, 3], alpha_init=[3.0, 2.0, 1.0], alpha_trained=[6.0, 4.0, 50.0], is_target=[0, 0, 1]),
+    fig8: lambda: fig8_table({fig8.NETWORK: [0.1, 0.01], fig8.AT_INIT: [0.6, 0.5], fig8.AT_TRAINED: [0.2, 0.05]},
+                             {fig8.NETWORK: 0.9, fig8.AT_INIT: 0.8, fig8.AT_TRAINED: 0.7}),
+    fig9: lambda: table(kind=["linearized"] * 5 + ["network"], pretraining_epochs=[0, 1, 5, 20, 40, 40],
+                        test_accuracy=[0.9, 0.7, 0.6, 0.6, 0.5, 0.65]),
+}
+
+
+@pytest.mark.parametrize("module", list(PLOTTED), ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_every_text_of_a_plot_lies_inside_its_figure(module):
+    import matplotlib.pyplot as plt
+
+    fig = module.plot(PLOTTED[module](), LONG_TITLE)
+    try:
+        assert outside(fig) == []
+    finally:
+        plt.close(fig)
+
+
+def test_epoch_axes_show_the_epochs_and_nothing_left_of_zero():
+    import matplotlib.pyplot as plt
+
+    fig = fig9.plot(PLOTTED[fig9](), "t")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_visible()]
+    assert labels == ["0", "1", "5", "20", "40"] and ax.get_xlim()[0] == 0
+    plt.close(fig)

@@ -86,3 +86,22 @@ def test_gram_checks_reject_broken_matrices(lenet_gram):
     nan[3, 3] = np.nan
     with pytest.raises(NumericalError, match="non-finite"):
         spectra.check_gram(nan)
+
+
+def test_noise_floor_on_a_kernel_with_a_known_spectrum():
+    """Eigenvectors of a float32-stored kernel agree with the exact ones above the recorded floor and
+    are noise well below it."""
+    m = 300
+    g = np.random.default_rng(0)
+    q, _ = np.linalg.qr(g.standard_normal((m, m)))
+    values = 10.0 ** (-np.arange(m) / 15)  # λ_j/λ_1 = 10^(-(j-1)/15): from 1 down to 1e-20
+    K = (q * values) @ q.T
+    stored = K.astype(np.float32).astype(np.float64)
+    ratio, first = spectra.noise_floor(values, np.trace(K), np.float32)
+    assert ratio == pytest.approx(10 * np.finfo(np.float32).eps / 2 * values.sum())
+    assert first == int(np.flatnonzero(values < ratio)[0]) + 1
+    _, noisy = spectra.eigendecompose(stored, 200)
+    cos = np.abs(np.einsum("ij,ji->i", noisy, q[:, :200]))
+    assert np.all(cos[: first - 1] > 0.99)  # above the floor: the exact eigenvectors
+    assert np.median(cos[first + 30 : 200]) < 0.5  # two decades below it: noise
+    assert spectra.noise_floor(values, np.trace(K), np.float64)[1] == int(np.flatnonzero(values < 10 * 2**-53 * values.sum())[0]) + 1

@@ -286,3 +286,23 @@ def test_no_generic_rule_or_module_names_a_figure_or_a_paper():
     generic += list((ROOT / "workflow/scripts").glob("*.py"))
     found = [f"{p.relative_to(ROOT)}: {m.group(0)}" for p in generic for m in pattern.finditer(p.read_text())]
     assert not found, found
+
+
+def test_a_dataset_smaller_than_the_caps_is_used_as_it_is(tmp_path):
+    """A real MNIST-format dataset with fewer images than dataset.n_train / n_test (the caps are caps):
+    every split follows the images present."""
+    from test_data import write_mnist_like
+
+    work = copy_workflow(tmp_path / "small")
+    write_mnist_like(work / "data", "MNIST/raw", 150, 30)
+    (work / "small.yaml").write_text(yaml.safe_dump({
+        "dataset": {"name": "mnist", "root": "data", "download": False, "n_train": 4000, "n_test": 1000},
+        "spectrum": {"k": 20},
+        "ortiz2021": {"reference_samples": None, **{f"fig{n}": None for n in FIGURE_COLUMNS if n != "7"},
+                      "fig7": {"model": "lenet", "target": 5}},
+    }))
+    snakemake(work, "figures/fig7.pdf", "--configfile", TEST_CONFIG, "small.yaml")
+    task = io.load_torch(work / "results/tasks/mnist/lenet-seed42/eigenfunction5.pt")
+    assert len(task["y_train"]) == 150 and len(task["y_test"]) == 30
+    run = io.read_csv(work / "results/runs/mnist/lenet-seed42/eigenfunction5/ortiz2021/network/metrics.csv")
+    assert np.all(np.isfinite(run["test_accuracy"])) and io.read_csv(work / "figures/fig7.csv")["index"].tolist() == list(range(1, 21))

@@ -17,6 +17,26 @@ import torch
 from torch import nn
 from torch.func import functional_call, jvp, vjp
 
+from .errors import ConfigError
+from .models import estimate_batchnorm_statistics, reset_batchnorm_statistics
+
+
+BATCHNORM_STATS = ("init", "checkpoint", "train")
+
+
+def with_batchnorm_statistics(model: nn.Module, stats: str, x_train: torch.Tensor) -> nn.Module:
+    """The network a linearization is taken around, with the BatchNorm statistics it runs on:
+    ``init`` (mean 0, variance 1: their values at initialization, as the authors' code resets them),
+    ``checkpoint`` (the running statistics the network state carries) or ``train`` (re-estimated on
+    the training inputs at that state)."""
+    if stats == "init":
+        return reset_batchnorm_statistics(model)
+    if stats == "train":
+        return estimate_batchnorm_statistics(model, x_train)
+    if stats != "checkpoint":
+        raise ConfigError(f"unknown linearization.batchnorm_stats {stats!r} ({' | '.join(BATCHNORM_STATS)})")
+    return model
+
 
 class _LinearTerm(torch.autograd.Function):
     """(f(x; θc), ∇θf(x; θc)·δ) with the backward of the second term only (the first is constant)."""

@@ -22,7 +22,6 @@ STYLE = {
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "savefig.bbox": "tight",
     "pdf.fonttype": 42,
 }
 TARGET_COLOR = "#d62728"
@@ -31,6 +30,11 @@ BASE_COLOR = "#1f77b4"
 
 def wrap(title: str, width: int = 90) -> str:
     return "\n".join(textwrap.fill(line, width) for line in title.split("\n"))
+
+
+def fitted(fig, title: str) -> str:
+    """The title wrapped to the figure's width (about 12 characters of the title font per inch)."""
+    return wrap(title, max(30, int(fig.get_figwidth() * 12)))
 
 
 def plain_log_axis(axis) -> None:
@@ -47,6 +51,16 @@ def texts(fig) -> list[str]:
     for ax in fig.axes:
         out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
     return [t for t in out if t]
+
+
+def epoch_axis(ax, epochs) -> None:
+    """A symmetric-log x axis of epochs (0 and 1 apart, 10 and 40 close), ticked at the epochs shown,
+    with nothing left of 0."""
+    ticks = sorted({int(e) for e in epochs})
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xticks(ticks, labels=[str(t) for t in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlim(0, max(1, ticks[-1]) * 1.15)
 
 
 def save(fig, path: str | Path, dpi: int) -> None:

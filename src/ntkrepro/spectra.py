@@ -21,6 +21,10 @@ from .devices import resolve_device
 
 log = logging.getLogger(__name__)
 
+# An eigenvector of a matrix stored with unit roundoff u is noise once its eigenvalue is as small as
+# the matrix's rounding error, whose spectral norm is at most about u·trace(K) for a Gram matrix
+# (each entry's error is about u·√(K_ii K_jj)); a factor of safety on top
+NOISE_SAFETY = 10.0
 # A Gram matrix is PSD; violations of Cauchy-Schwarz larger than this (relative) are not rounding
 PSD_TOLERANCE = {np.dtype(np.float32): 1e-3, np.dtype(np.float64): 1e-9}
 
@@ -81,6 +85,15 @@ def eigendecompose(
         )
         values, vectors = values[::-1], vectors[:, ::-1].T
     return np.ascontiguousarray(values), fix_signs(np.ascontiguousarray(vectors))
+
+
+def noise_floor(values: np.ndarray, trace: float, gram_dtype) -> tuple[float, int | None]:
+    """(ratio, index): eigenvectors φ_j with λ_j/λ_1 below ``ratio`` are not numerically meaningful for
+    a Gram matrix stored in ``gram_dtype`` whose trace is ``trace``; ``index`` is the first such j
+    (1-based) among ``values`` (decreasing), or None when all of them are above it."""
+    ratio = NOISE_SAFETY * np.finfo(np.dtype(gram_dtype)).eps / 2 * trace / values[0]
+    below = np.flatnonzero(values / values[0] < ratio)
+    return float(ratio), (int(below[0]) + 1 if len(below) else None)
 
 
 def estimate_seconds(m: int, *, device=None, probe: int = 400) -> float:

@@ -161,7 +161,7 @@ def form_params(wildcards):
     if form == "network":
         return {"form": "network"}
     if form == "linearized":
-        return {"form": "linearized", "offset": True}
+        return canonical({"form": "linearized", "offset": True, **config["linearization"]})
     return canonical(
         {
             "form": "unbiased",

@@ -57,6 +57,7 @@ rule eigenfunction_task:
     conda:
         "../../envs/ntkrepro.yaml"
     params:
+        origins=lambda w: sorted(PLAN.origins.get(f"eigenfunction{w.index}", [])),
         code=code_version("eigenfunction_task.py"),
     script:
         "../scripts/eigenfunction_task.py"

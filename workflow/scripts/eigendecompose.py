@@ -15,6 +15,7 @@ def main(snakemake, log):
     K = ntk.read_gram(snakemake.input[0], dtype=dtype, kernel=None, outputs=None, sample_major=True)
     gram_meta = ntk.gram_meta(snakemake.input[0])
     spectra.check_gram(K, source_dtype=gram_meta["dtype"], name=snakemake.input[0])  # rounding of the stored matrix
+    trace = float(np.trace(K))
     k = min(s["k"], K.shape[0])
     if k < s["k"]:
         log.info(f"spectrum.k = {s['k']} exceeds the {K.shape[0]} samples of this matrix: keeping all {k}")
@@ -26,8 +27,11 @@ def main(snakemake, log):
     t0 = time.monotonic()
     values, vectors = spectra.eigendecompose(K, k, device=s["device"], dtype=dtype, overwrite=True)
     seconds = time.monotonic() - t0
-    log.info(f"done in {seconds:.1f} s; λ_1 = {values[0]:.4g}, λ_{k} = {values[-1]:.4g}")
-    meta = {"gram": snakemake.input[0], "gram_fingerprint": gram_meta["fingerprint"], "seconds": seconds, **s}
+    floor, first = spectra.noise_floor(values, trace, gram_meta["dtype"])
+    log.info(f"done in {seconds:.1f} s; λ_1 = {values[0]:.4g}, λ_{k} = {values[-1]:.4g}; eigenvectors are noise below "
+             f"λ_j/λ_1 = {floor:.2g} ({'from j = ' + str(first) if first else f'none of the {k}'}, {gram_meta['dtype']} Gram)")
+    meta = {"gram": snakemake.input[0], "gram_fingerprint": gram_meta["fingerprint"], "seconds": seconds,
+            "gram_dtype": gram_meta["dtype"], "noise_floor_ratio": floor, "noise_floor_index": first, **s}
     spectra.write_spectrum(values, vectors, snakemake.output[0], meta)
 
 

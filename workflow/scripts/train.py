@@ -3,22 +3,21 @@
 from pathlib import Path
 
 from ntkrepro import io, models, training
-from ntkrepro.linearize import Linearized
+from ntkrepro.linearize import Linearized, with_batchnorm_statistics
 from ntkrepro.training import checkpoint_name
 from ntkrepro.workflow import run
 
 
-def starting_model(snakemake):
+def starting_model(snakemake, x_train):
     """The network at θ0, or its linearization around θ0 or around a checkpoint of the network run."""
     form = snakemake.params.form
     if form["form"] == "network":
         return models.load_model(snakemake.input.theta0)[0]
     if form["form"] == "linearized":
-        return Linearized(models.load_model(snakemake.input.theta0)[0], offset=form["offset"])
-    center, _ = models.load_model(Path(snakemake.input.checkpoints) / checkpoint_name(form["center_epoch"]))
-    if form["batchnorm_stats"] == "init":
-        models.reset_batchnorm_statistics(center)
-    return Linearized(center, offset=form["offset"])
+        center, _ = models.load_model(snakemake.input.theta0)
+    else:
+        center, _ = models.load_model(Path(snakemake.input.checkpoints) / checkpoint_name(form["center_epoch"]))
+    return Linearized(with_batchnorm_statistics(center, form["batchnorm_stats"], x_train), offset=form["offset"])
 
 
 def split(data: dict, task: dict, name: str):
@@ -33,7 +32,7 @@ def main(snakemake, log):
     data, task = io.load_torch(snakemake.input.data), io.load_torch(snakemake.input.task)
     x_train, y_train = split(data, task, "train")
     x_test, y_test = split(data, task, "test")
-    model = starting_model(snakemake)
+    model = starting_model(snakemake, x_train)
     log.info(f"{snakemake.params.form}: {len(x_train)} training samples, {len(x_test)} test samples")
     out = Path(snakemake.output.checkpoints)
     result = training.train(

@@ -22,7 +22,7 @@ from . import lenet, mlp, resnet  # noqa: E402,F401
 
 __all__ = [
     "ARCHITECTURES", "COMMON_OPTIONS", "INITIALIZATIONS", "Architecture", "register", "build_model", "initialize",
-    "save_model", "load_model", "reset_batchnorm_statistics", "parameter_count",
+    "save_model", "load_model", "reset_batchnorm_statistics", "estimate_batchnorm_statistics", "parameter_count",
 ]
 
 
@@ -70,3 +70,23 @@ def reset_batchnorm_statistics(model: nn.Module) -> nn.Module:
         if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.running_mean is not None:
             m.reset_running_stats()
     return model
+
+
+@torch.no_grad()
+def estimate_batchnorm_statistics(model: nn.Module, x: torch.Tensor, batch_size: int = 256) -> nn.Module:
+    """Running mean and variance of every BatchNorm layer re-estimated on ``x``: the exact average
+    over ``x`` of the batch statistics (cumulative, not exponential), the parameters unchanged."""
+    layers = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    if not layers:
+        return model
+    momenta = [m.momentum for m in layers]
+    was_training = model.training
+    for m in layers:
+        m.reset_running_stats()
+        m.momentum = None  # a cumulative moving average: every batch counts the same
+    model.train()
+    for s in range(0, len(x), batch_size):
+        model(x[s : s + batch_size])
+    for m, momentum in zip(layers, momenta):
+        m.momentum = momentum
+    return model.train(was_training)

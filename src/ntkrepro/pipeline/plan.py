@@ -47,6 +47,7 @@ class Plan:
         self.models = {name: dict(spec) for name, spec in config["models"].items()}
         self.recipes = {name: dict(spec) for name, spec in config["recipes"].items()}
         self._epochs: dict[Run, set] = {}
+        self.origins: dict[str, set[str]] = {}  # a task -> the config keys that asked for it
         self.figures: list[PlannedFigure] = []
         for key, paper in self.papers.items():
             for fig_key, module in figure_modules(paper).items():
@@ -279,6 +280,11 @@ class Context:
 
     def recipe_variant(self, base: str | None = None, **fields) -> str:
         return self.plan.register("recipe", base or self.paper["recipe"], fields)
+
+    def origin(self, task: str, key: str) -> str:
+        """Record that this figure's config ``key`` asks for ``task`` (messages about the task name it)."""
+        self.plan.origins.setdefault(task, set()).add(f"{self.paper_key}.{self.key}.{key}")
+        return task
 
     def dataset_variant(self, name: str, spec: dict) -> str:
         return self.plan.register_dataset(name, spec)

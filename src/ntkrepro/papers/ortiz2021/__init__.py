@@ -12,4 +12,7 @@ SCHEMA = {
     "dataset": {"type": ["string", "null"], "default": None},
     "seed": {"type": "integer", "minimum": 0},
     "recipe": {"type": "string", "default": "ortiz2021"},
+    # Eigenfunction indices in the config are the paper's, of its 60,000-sample kernel; each is used
+    # at the same relative depth of the kernel at hand: j·m/reference_samples (null: as written).
+    "reference_samples": {"type": ["integer", "null"], "minimum": 1, "default": None},
 }

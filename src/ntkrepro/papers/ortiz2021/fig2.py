@@ -8,7 +8,7 @@ from ... import plotting, tables
 from ...claims import Claim, check
 from ...metrics import spearman
 from ...pipeline import Needs
-from .common import FORMS, INDICES, MODELS, eigenfunction_task, scale_text
+from .common import FORMS, INDICES, MODELS, eigenfunction_indices, eigenfunction_task, scale_text
 
 SCHEMA = {
     "type": "object",
@@ -23,7 +23,7 @@ def needs(ctx) -> Needs:
     runs = []
     for model in s["models"]:
         for form in FORMS:
-            for j in s["eigenfunctions"]:
+            for j in eigenfunction_indices(ctx, "eigenfunctions", s["eigenfunctions"]):
                 task = eigenfunction_task(ctx, "eigenfunctions", j)
                 runs.append(({"model": model, "kind": form, "task": "eigenfunction", "index": j},
                              ctx.run(task, model, form=form)))
@@ -53,7 +53,7 @@ def plot(table, title):
     models = plotting.models_in(table)
     eig = table["task"] == "eigenfunction"
     with plt.rc_context(plotting.STYLE):
-        fig, ax = plt.subplots(figsize=(5.5, 3.4))
+        fig, ax = plt.subplots(figsize=(5.5, 3.4), layout="constrained")
         for model in models:
             c = plotting.color(models, model)
             for kind, style in plotting.KIND_STYLE.items():
@@ -66,12 +66,11 @@ def plot(table, title):
                     ax.axhline(table["test_accuracy"][base][0], color=c, ls=":" if kind == "network" else "-.", lw=0.8)
         ax.set_xscale("log")
         plotting.plain_log_axis(ax.xaxis)
-        ax.set_xlabel(r"eigenfunction index $j$ (target sign$(\phi_j)$)")
+        ax.set_xlabel("eigenfunction index $j$ (target sign$(\\phi_j)$)\n"
+                      "horizontal lines: CIFAR2 (classes 0-4 vs 5-9), dotted network, dash-dot linearized", fontsize=8)
         ax.set_ylabel("test accuracy")
-        ax.set_title(plotting.wrap(title, 70))
-        ax.legend(fontsize=7, frameon=False, ncol=2)
-        ax.text(0.0, -0.22, "horizontal lines: CIFAR2 (classes 0-4 vs 5-9), dotted network, dash-dot linearized",
-                transform=ax.transAxes, fontsize=7)
+        ax.set_title(plotting.fitted(fig, title))
+        fig.legend(fontsize=7, frameon=False, ncol=3, loc="outside lower center")
     return fig
 
 

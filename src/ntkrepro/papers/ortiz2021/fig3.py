@@ -8,7 +8,7 @@ from ... import io, plotting
 from ...claims import Claim, check
 from ...metrics import iterations_to_loss, spearman
 from ...pipeline import Metrics, Needs
-from .common import INDICES, MODEL, eigenfunction_task, scale_text
+from .common import INDICES, MODEL, eigenfunction_indices, eigenfunction_task, scale_text
 
 SCHEMA = {
     "type": "object",
@@ -25,10 +25,11 @@ COLUMNS = ["iterations_to_threshold", "distance_l2", "distance_cosine"]
 
 def needs(ctx) -> Needs:
     s = ctx.section
-    runs = [ctx.run(eigenfunction_task(ctx, "eigenfunctions", j), s["model"]) for j in s["eigenfunctions"]]
+    indices = eigenfunction_indices(ctx, "eigenfunctions", s["eigenfunctions"])
+    runs = [ctx.run(eigenfunction_task(ctx, "eigenfunctions", j), s["model"]) for j in indices]
     return Needs(
-        {"metrics": [({"index": j}, Metrics(r)) for j, r in zip(s["eigenfunctions"], runs)],
-         "steps": [({"index": j}, Metrics(r, "steps")) for j, r in zip(s["eigenfunctions"], runs)]},
+        {"metrics": [({"index": j}, Metrics(r)) for j, r in zip(indices, runs)],
+         "steps": [({"index": j}, Metrics(r, "steps")) for j, r in zip(indices, runs)]},
         {"threshold": s["loss_threshold"]},
     )
 
@@ -63,7 +64,7 @@ def plot(table, title):
     j = table["index"]
     order = np.argsort(j)
     with plt.rc_context(plotting.STYLE):
-        fig, axes = plt.subplots(1, 3, figsize=(9, 2.8))
+        fig, axes = plt.subplots(1, 3, figsize=(9, 2.8), layout="constrained")
         for ax, col, label in zip(axes, COLUMNS, ["iterations to loss threshold", r"$\|\theta_T-\theta_0\|_2$",
                                                   r"$1-\cos(\theta_T,\theta_0)$"]):
             ax.plot(j[order], table[col][order], "o-", ms=3, color=plotting.BASE_COLOR)
@@ -71,8 +72,7 @@ def plot(table, title):
             plotting.plain_log_axis(ax.xaxis)
             ax.set_xlabel("eigenfunction index $j$")
             ax.set_ylabel(label)
-        fig.suptitle(plotting.wrap(title))
-        fig.tight_layout()
+        fig.suptitle(plotting.fitted(fig, title))
     return fig
 
 

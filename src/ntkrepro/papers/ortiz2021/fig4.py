@@ -80,7 +80,7 @@ def table(inputs, params) -> dict:
 def plot(table, title):
     models = plotting.models_in(table)
     with plt.rc_context(plotting.STYLE):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3), layout="constrained")
         for model in models:
             c = plotting.color(models, model)
             rows = table["model"] == model
@@ -97,8 +97,7 @@ def plot(table, title):
         right.set_xlabel("NAD index $j$")
         right.set_ylabel(r"$\alpha(g_{v_j}) = \sigma_j^2$")
         right.legend(fontsize=7, frameon=False)
-        fig.suptitle(plotting.wrap(title))
-        fig.tight_layout()
+        fig.suptitle(plotting.fitted(fig, title))
     return fig
 
 

@@ -58,7 +58,7 @@ def table(inputs, params) -> dict:
 def plot(table, title):
     models = plotting.models_in(table)
     with plt.rc_context(plotting.STYLE):
-        fig, axes = plt.subplots(2, len(models), figsize=(3 * len(models), 4.6), squeeze=False, sharex=True)
+        fig, axes = plt.subplots(2, len(models), figsize=(3 * len(models), 4.6), squeeze=False, sharex=True, layout="constrained")
         for col, model in enumerate(models):
             for kind, style in plotting.KIND_STYLE.items():
                 rows = (table["model"] == model) & (table["kind"] == kind)
@@ -77,8 +77,7 @@ def plot(table, title):
         axes[0, 0].set_ylabel("test accuracy")
         axes[1, 0].set_ylabel(r"$\|\theta-\theta_0\|_2$")
         axes[0, 0].legend(fontsize=7, frameon=False)
-        fig.suptitle(plotting.wrap(title))
-        fig.tight_layout()
+        fig.suptitle(plotting.fitted(fig, title))
     return fig
 
 

@@ -70,13 +70,12 @@ def table(inputs, params) -> dict:
 
 def plot(table, title):
     with plt.rc_context(plotting.STYLE):
-        fig, ax = plt.subplots(figsize=(4.5, 3))
+        fig, ax = plt.subplots(figsize=(4.5, 3), layout="constrained")
         ax.plot(table["epoch"], table["energy_concentration"], "o-", ms=3, color=plotting.BASE_COLOR)
-        ax.set_xscale("symlog", linthresh=1)
-        plotting.plain_log_axis(ax.xaxis)
+        plotting.epoch_axis(ax, table["epoch"])
         ax.set_xlabel("epoch $t$")
         ax.set_ylabel(r"$\|\Phi_t y\|_2 / \|y\|_2$")
-        ax.set_title(plotting.wrap(title, 70))
+        ax.set_title(plotting.fitted(fig, title))
     return fig
 
 

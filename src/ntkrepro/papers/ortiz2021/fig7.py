@@ -7,7 +7,7 @@ import numpy as np
 from ... import io, plotting
 from ...claims import Claim, check
 from ...pipeline import Alignment, Kernel, Needs
-from .common import MODEL, eigenfunction_task
+from .common import eigenfunction_index, eigenfunction_name, MODEL, eigenfunction_task
 
 SCHEMA = {
     "type": "object",
@@ -19,9 +19,9 @@ SCHEMA = {
 
 def needs(ctx) -> Needs:
     s = ctx.section
-    run = ctx.run(eigenfunction_task(ctx, "target", s["target"]), s["model"])
+    run = ctx.run(eigenfunction_task(ctx, "target", eigenfunction_index(ctx, s["target"])), s["model"])
     before, after = (Alignment(Kernel(ctx.state(s["model"], run=run, epoch=e))) for e in (0, "final"))
-    return Needs({"before": [({}, before)], "after": [({}, after)]}, {"target": s["target"]})
+    return Needs({"before": [({}, before)], "after": [({}, after)]}, {"target": eigenfunction_index(ctx, s["target"])})
 
 
 def title(ctx) -> str:
@@ -29,7 +29,7 @@ def title(ctx) -> str:
     n_train, n_test = ctx.sizes()
     return (
         f"{s['model']} on {ctx.dataset} ({n_train + n_test:,} samples, K = {ctx.config['spectrum']['k']:,} "
-        f"eigenfunctions of the NTK at θ0)\ntrained {ctx.recipe().epochs} epochs on sign(φ_{s['target']})"
+        f"eigenfunctions of the NTK at θ0)\ntrained {ctx.recipe().epochs} epochs on sign({eigenfunction_name(ctx, ctx.section['target'])})"
     )
 
 
@@ -38,7 +38,7 @@ def caption(ctx) -> str:
     return (
         "**Figure 7.** Alignment α_t(φ_j) = φ_jᵀ Θ_t φ_j / ‖φ_j‖² of the first K eigenfunctions of the NTK at "
         "initialization with the NTK before training (left, where α_0(φ_j) = λ_j) and after training (right) "
-        f"a {s['model']} to predict sign(φ_{s['target']}) on {ctx.dataset}. The paper's claim: training raises "
+        f"a {s['model']} to predict sign({eigenfunction_name(ctx, ctx.section['target'])}) on {ctx.dataset}. The paper's claim: training raises "
         "the target's alignment much more than any other eigenfunction's. Scorecard: Figure 7 line."
     )
 
@@ -58,7 +58,7 @@ def plot(table, title):
     j = table["index"]
     target = table["is_target"] == 1
     with plt.rc_context(plotting.STYLE):
-        fig, axes = plt.subplots(1, 2, sharey=True)
+        fig, axes = plt.subplots(1, 2, sharey=True, layout="constrained")
         for ax, column, name in zip(axes, ["alpha_init", "alpha_trained"], ["Before training", "After training"]):
             ax.semilogy(j[~target], table[column][~target], ".", ms=2, color=plotting.BASE_COLOR,
                         label=r"$\phi_j$, $j\neq$ target")
@@ -68,8 +68,7 @@ def plot(table, title):
             ax.set_xlabel("eigenfunction index $j$")
         axes[0].set_ylabel(r"alignment $\alpha_t(\phi_j)$")
         axes[1].legend(loc="lower left", frameon=False)
-        fig.suptitle(plotting.wrap(title))
-        fig.tight_layout()
+        fig.suptitle(plotting.fitted(fig, title))
     return fig
 
 

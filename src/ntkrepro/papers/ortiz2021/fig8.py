@@ -7,7 +7,7 @@ import numpy as np
 from ... import plotting, tables
 from ...claims import Claim, check
 from ...pipeline import Needs
-from .common import MODEL, eigenfunction_task, scale_text
+from .common import eigenfunction_index, eigenfunction_name, MODEL, eigenfunction_task, scale_text
 
 SCHEMA = {
     "type": "object",
@@ -20,20 +20,20 @@ NETWORK, AT_INIT, AT_TRAINED = "network", "linearized at θ0", "linearized at θ
 
 def needs(ctx) -> Needs:
     s = ctx.section
-    task = eigenfunction_task(ctx, "target", s["target"])
+    task = eigenfunction_task(ctx, "target", eigenfunction_index(ctx, s["target"]))
     forms = {NETWORK: "network", AT_INIT: "unbiased-e0", AT_TRAINED: f"unbiased-e{ctx.recipe().epochs}"}
     return Needs({"metrics": [({"model": name}, ctx.run(task, s["model"], form=form)) for name, form in forms.items()]})
 
 
 def title(ctx) -> str:
     s = ctx.section
-    return f"{s['model']} on sign(φ_{s['target']}) ({scale_text(ctx)})"
+    return f"{s['model']} on sign({eigenfunction_name(ctx, ctx.section['target'])}) ({scale_text(ctx)})"
 
 
 def caption(ctx) -> str:
     s = ctx.section
     return (
-        f"**Figure 8.** Training loss (left) and test accuracy (right) on sign(φ_{s['target']}) of a {s['model']}, "
+        f"**Figure 8.** Training loss (left) and test accuracy (right) on sign({eigenfunction_name(ctx, ctx.section['target'])}) of a {s['model']}, "
         "its (unbiased) linearization around θ0 and its unbiased linearization around the trained θ*. The paper's "
         "claim: the network and the θ* linearization fit the labels much faster than the θ0 linearization, and "
         "the θ* linearization generalizes worse. Scorecard: Figure 8 lines."
@@ -47,7 +47,7 @@ def table(inputs, params) -> dict:
 def plot(table, title):
     names = list(dict.fromkeys(table["model"].tolist()))
     with plt.rc_context(plotting.STYLE):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3), layout="constrained")
         for i, name in enumerate(names):
             rows = table["model"] == name
             c = plotting.MODEL_COLORS[i % len(plotting.MODEL_COLORS)]
@@ -58,8 +58,7 @@ def plot(table, title):
         right.set_xlabel("epoch")
         right.set_ylabel("test accuracy")
         left.legend(fontsize=7, frameon=False)
-        fig.suptitle(plotting.wrap(title))
-        fig.tight_layout()
+        fig.suptitle(plotting.fitted(fig, title))
     return fig
 
 

@@ -8,7 +8,7 @@ from ... import plotting, tables
 from ...claims import Claim, check
 from ...metrics import spearman
 from ...pipeline import Needs
-from .common import EPOCHS, MODEL, check_epochs, eigenfunction_task, scale_text
+from .common import eigenfunction_index, eigenfunction_name, EPOCHS, MODEL, check_epochs, eigenfunction_task, scale_text
 
 SCHEMA = {
     "type": "object",
@@ -21,7 +21,7 @@ SCHEMA = {
 def needs(ctx) -> Needs:
     s = ctx.section
     check_epochs(ctx, "epochs", s["epochs"])
-    task = eigenfunction_task(ctx, "target", s["target"])
+    task = eigenfunction_task(ctx, "target", eigenfunction_index(ctx, s["target"]))
     runs = [({"kind": "linearized", "pretraining_epochs": e}, ctx.run(task, s["model"], form=f"unbiased-e{e}"))
             for e in sorted(s["epochs"])]
     runs.append(({"kind": "network", "pretraining_epochs": ctx.recipe().epochs}, ctx.run(task, s["model"])))
@@ -30,13 +30,13 @@ def needs(ctx) -> Needs:
 
 def title(ctx) -> str:
     s = ctx.section
-    return f"{s['model']}: linearizations around θ_e on sign(φ_{s['target']}) ({scale_text(ctx)})"
+    return f"{s['model']}: linearizations around θ_e on sign({eigenfunction_name(ctx, ctx.section['target'])}) ({scale_text(ctx)})"
 
 
 def caption(ctx) -> str:
     return (
         f"**Figure 9.** Test accuracy of unbiased linearizations around θ_e, the network after e epochs of training "
-        f"on sign(φ_{ctx.section['target']}), trained on the same task; dashed: the network itself. The paper's "
+        f"on sign({eigenfunction_name(ctx, ctx.section['target'])}), trained on the same task; dashed: the network itself. The paper's "
         "claim: accuracy drops quickly with e. Scorecard: Figure 9 lines."
     )
 
@@ -49,18 +49,17 @@ def plot(table, title):
     lin = table["kind"] == "linearized"
     order = np.argsort(table["pretraining_epochs"][lin])
     with plt.rc_context(plotting.STYLE):
-        fig, ax = plt.subplots(figsize=(4.5, 3))
+        fig, ax = plt.subplots(figsize=(4.5, 3), layout="constrained")
         ax.plot(table["pretraining_epochs"][lin][order], table["test_accuracy"][lin][order], "o-", ms=3,
                 color=plotting.BASE_COLOR, label=r"linearized around $\theta_e$")
         net = table["kind"] == "network"
         if net.any():
             ax.axhline(table["test_accuracy"][net][0], ls="--", color="k", lw=1, label="network")
-        ax.set_xscale("symlog", linthresh=1)
-        plotting.plain_log_axis(ax.xaxis)
+        plotting.epoch_axis(ax, table["pretraining_epochs"])
         ax.set_xlabel("pretraining epochs $e$")
         ax.set_ylabel("test accuracy")
         ax.legend(fontsize=7, frameon=False)
-        ax.set_title(plotting.wrap(title, 70))
+        ax.set_title(plotting.fitted(fig, title))
     return fig
 
 

@@ -126,6 +126,16 @@ def test_every_layer_form_matches_reference_through_the_strict_path(name, form, 
     assert relative_error(K, reference) < 1e-10
 
 
+def test_diagonal_tiles_of_several_row_blocks_are_mirrored_exactly():
+    """A diagonal tile is contracted as its upper triangle, one row block at a time; the lower
+    triangle is the mirror image (tile of 300 samples: three row blocks)."""
+    model, x, _, reference = case("mlp", 300)
+    for outputs in ("scalar", "trace"):
+        K = ntk.gram(model, x, outputs=outputs, dtype=torch.float64, block_size=300, implementation="layerwise")
+        assert torch.equal(K, K.T)
+        assert relative_error(K, reference) < 1e-10
+
+
 def test_every_per_sample_convolution_method_is_chosen_somewhere():
     zoo = ConvZoo()
     chosen = {rules.Conv2dRule.method(m, d) for m, d in [(zoo.few, 128), (zoo.wide, 128), (zoo.small, 36)]}

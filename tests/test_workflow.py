@@ -306,3 +306,27 @@ def test_a_dataset_smaller_than_the_caps_is_used_as_it_is(tmp_path):
     assert len(task["y_train"]) == 150 and len(task["y_test"]) == 30
     run = io.read_csv(work / "results/runs/mnist/lenet-seed42/eigenfunction5/ortiz2021/network/metrics.csv")
     assert np.all(np.isfinite(run["test_accuracy"])) and io.read_csv(work / "figures/fig7.csv")["index"].tolist() == list(range(1, 21))
+
+
+def test_kernels_and_spectra_are_shared_between_checkouts_through_the_cache(tmp_path):
+    """With SNAKEMAKE_OUTPUT_CACHE and --cache, a second checkout takes θ0's kernel and spectrum from
+    the cache instead of computing them."""
+    import os
+
+    env = {"SNAKEMAKE_OUTPUT_CACHE": str(tmp_path / "cache")}
+    (tmp_path / "cache").mkdir()
+    target = "results/spectra/synthetic/classes/all/lenet-seed42/init/ntk.h5"
+    first, second = (copy_workflow(tmp_path / name) for name in ("first", "second"))
+    os.environ.update(env)
+    try:
+        snakemake(first, target, "--configfile", TEST_CONFIG, "--cache", "kernel_init", "eigendecompose")
+        proc = snakemake(second, target, "--configfile", TEST_CONFIG, "--cache", "kernel_init", "eigendecompose")
+    finally:
+        for key in env:
+            os.environ.pop(key)
+    log = "".join(p.read_text() for p in (second / ".snakemake/log").glob("*.log"))
+    assert log.count("from cache.") == 2, proc.stderr
+    assert np.array_equal(spectra.read_spectrum(first / target)[0], spectra.read_spectrum(second / target)[0])
+    computed = [p for p in (second / "logs").rglob("*.log")
+                if p.stat().st_size and p.relative_to(second / "logs").parts[0] in ("kernel", "eigendecompose")]
+    assert not computed  # never computed in the second checkout

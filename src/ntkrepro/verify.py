@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import io
+from . import io, ntk
 from .errors import IntegrityError
 
 CHECKED = (".h5", ".pt", ".csv")
@@ -24,12 +24,10 @@ def check(path: Path) -> str | None:
     try:
         if path.suffix == ".h5":
             with io.open_h5(path) as h5:
-                meta = io.get_meta(h5)
-                if meta.get("kind") == "gram":
-                    ds = h5.get("gram")
-                    if ds is None or ds.shape != (meta["m"], meta["m"]):
-                        return "no complete 'gram' dataset"
-                    ds[-1, -1]  # the last chunk is readable
+                is_kernel = io.get_meta(h5).get("kind") == "gram"
+            if is_kernel:
+                with ntk.open_gram(path, kernel=None, outputs=None) as (ds, _):  # checks its shape
+                    ds[(-1,) * ds.ndim]  # the last chunk is readable
         elif path.suffix == ".pt":
             io.load_torch(path)
         elif path.suffix == ".csv":

@@ -1,6 +1,7 @@
 # Validation, the run plan (where every wildcard is looked up), wildcard constraints, parameter sets
 # and input functions. Wildcards carry identity (ntkrepro.pipeline.paths); everything else reaches a
 # job through its params, so an edit re-runs what it affects.
+import os
 import re
 import sys
 from pathlib import Path
@@ -36,6 +37,10 @@ try:
 except ConfigError as e:
     raise WorkflowError(str(e))
 
+# The θ0 kernels and spectra are the expensive outputs every checkout of a lab recomputes alike:
+# with SNAKEMAKE_OUTPUT_CACHE set, they are eligible for Snakemake's between-workflow cache
+# (`snakemake --cache kernel_init eigendecompose`), keyed by their inputs, params and code.
+CACHE = "omit-software" if os.environ.get("SNAKEMAKE_OUTPUT_CACHE") else False
 # Numerical jobs always compute with this many threads (results do not depend on --cores);
 # Snakemake schedules them as using min(THREADS, --cores) cores.
 THREADS = config["compute"]["threads"]
@@ -161,7 +166,9 @@ def form_params(wildcards):
     if form == "network":
         return {"form": "network"}
     if form == "linearized":
-        return canonical({"form": "linearized", "offset": True, **config["linearization"]})
+        return canonical(
+            {"form": "linearized", "offset": True, **config["linearization"]}
+        )
     return canonical(
         {
             "form": "unbiased",
@@ -210,7 +217,9 @@ def state_files(wildcards):
     if wildcards.state == "init":
         return {"model": paths.INIT.format(**wildcards)}
     task, recipe, form, _ = paths.state_parts(wildcards.state)
-    run = Run(wildcards.dataset, wildcards.model, int(wildcards.seed), task, recipe, form)
+    run = Run(
+        wildcards.dataset, wildcards.model, int(wildcards.seed), task, recipe, form
+    )
     return {"checkpoints": paths.CHECKPOINTS.format(**run.fields)}
 
 

@@ -11,6 +11,7 @@ rule kernel_init:
         keep(paths.KERNEL_INIT),
     log:
         "logs/kernel/{dataset}/{samples}/{split}/{model}-seed{seed}/init/{kernel}.log",
+    cache: CACHE
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS

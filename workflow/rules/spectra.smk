@@ -9,6 +9,7 @@ rule eigendecompose:
         "results/spectra/{path}.h5",
     log:
         "logs/eigendecompose/{path}.log",
+    cache: CACHE
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS

@@ -78,3 +78,16 @@ def test_unknown_names_are_config_errors():
         initialize(build_model("lenet", (3, 32, 32)), "xavier", 0)
     with pytest.raises(ConfigError, match="at least 4x4"):
         build_model("lenet", (1, 3, 3))
+
+
+@pytest.mark.parametrize("zero_init", [True, False])
+def test_share_of_resnet18_parameters_the_linearization_at_theta0_can_move(zero_init):
+    """With the blocks' last BatchNorm scale at 0 (the authors' ResNet) no parameter inside a residual
+    branch has a gradient at θ0 — at width 2 under a tenth of them; at 1, nearly all of them (a few
+    channels a ReLU shuts on every sample)."""
+    model = initialize(build_model("resnet18", (1, 12, 12), {"width": 2, "zero_init_residual": zero_init}),
+                       "lecun-normal", 0)
+    model(torch.randn(16, 1, 12, 12, generator=torch.Generator().manual_seed(0))).pow(2).sum().backward()
+    moving = sum(int((p.grad != 0).sum()) for p in model.parameters())
+    share = moving / sum(p.numel() for p in model.parameters())
+    assert (share < 0.1) if zero_init else share > 0.95

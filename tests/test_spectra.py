@@ -105,3 +105,14 @@ def test_noise_floor_on_a_kernel_with_a_known_spectrum():
     assert np.all(cos[: first - 1] > 0.99)  # above the floor: the exact eigenvectors
     assert np.median(cos[first + 30 : 200]) < 0.5  # two decades below it: noise
     assert spectra.noise_floor(values, np.trace(K), np.float64)[1] == int(np.flatnonzero(values < 10 * 2**-53 * values.sum())[0]) + 1
+
+
+def test_a_task_beyond_the_noise_floor_is_refused_naming_the_key_the_index_and_the_ratio():
+    values = np.array([1.0, 1e-3, 1e-9, 1e-12])
+    meta = {"noise_floor_index": 3, "noise_floor_ratio": 6e-7, "gram_dtype": "float32"}
+    spectra.check_above_noise_floor(meta, values, 2, ["ortiz2021.fig8.target"])  # above: accepted
+    with pytest.raises(NumericalError) as e:
+        spectra.check_above_noise_floor(meta, values, 3, ["ortiz2021.fig8.target", "ortiz2021.fig9.target"])
+    assert str(e.value).startswith("config key ortiz2021.fig8.target, ortiz2021.fig9.target: eigenfunction 3 is below")
+    assert "λ_3/λ_1 = 1e-09 < 6e-07" in str(e.value) and "float32 Gram matrix" in str(e.value)
+    spectra.check_above_noise_floor({**meta, "noise_floor_index": None}, values, 4, [])  # no floor among them

@@ -96,6 +96,19 @@ def noise_floor(values: np.ndarray, trace: float, gram_dtype) -> tuple[float, in
     return float(ratio), (int(below[0]) + 1 if len(below) else None)
 
 
+def check_above_noise_floor(meta: dict, values: np.ndarray, j: int, keys) -> None:
+    """Refuse eigenvector j (1-based) of a spectrum (its file's ``meta`` and eigenvalues) when it is at
+    or beyond the spectrum's noise floor; ``keys`` name the config settings that asked for it."""
+    first = meta.get("noise_floor_index")
+    if first is not None and j >= first:
+        raise NumericalError(
+            f"config key {', '.join(keys) or '(a figure setting)'}: eigenfunction {j} is below the numerical noise "
+            f"floor of its {meta['gram_dtype']} Gram matrix (λ_{j}/λ_1 = {values[j - 1] / values[0]:.2g} < "
+            f"{meta['noise_floor_ratio']:.2g}): its sign labels would be rounding noise; use an index below {first}, "
+            "or kernel.dtype: float64"
+        )
+
+
 def estimate_seconds(m: int, *, device=None, probe: int = 400) -> float:
     """Time of an eigendecomposition of size ``m``: a ``probe``-sized one timed now, scaled by m³.
 

@@ -254,3 +254,15 @@ def test_snakemake_killed_mid_training_resumes_the_job_with_rerun_incomplete(tmp
     for name in ("metrics.csv", "steps.csv"):
         a, b = (io.read_csv(w / RUN / name) for w in (works["straight"], work))
         assert all(np.array_equal(a[k], b[k]) for k in a if k != "seconds"), name
+
+
+def test_a_file_that_could_run_code_is_refused(tmp_path):
+    """Results shared between researchers load with weights_only: a file holding any other object
+    (here a whole module, pickled with its class) is refused with a message, never unpickled."""
+    from ntkrepro.models import build_model
+
+    torch.save({"spec": {}, "state_dict": build_model("lenet", (1, 8, 8))}, tmp_path / "shared.pt")
+    with pytest.raises(IntegrityError, match="could run code; refused"):
+        io.load_torch(tmp_path / "shared.pt")
+    io.save_torch({"tensor": torch.ones(2), "meta": {"epoch": 3, "name": "x", "ids": [1, 2]}}, tmp_path / "ok.pt")
+    assert io.load_torch(tmp_path / "ok.pt")["meta"]["ids"] == [1, 2]

@@ -102,3 +102,21 @@ def test_gradients_flow_to_every_parameter(offset, rng):
     lin = Linearized(lenet(), offset=offset)
     lin(torch.randn(3, 1, 8, 8, generator=rng)).sum().backward()
     assert all(t.grad is not None and torch.isfinite(t.grad).all() for t in lin.theta)
+
+
+@pytest.mark.parametrize("stats", ["init", "checkpoint", "train"])
+def test_batchnorm_statistics_a_linearization_runs_on(stats, rng):
+    from ntkrepro.linearize import with_batchnorm_statistics
+
+    net = randomize_batchnorm(BatchNormNet(), rng)
+    trained = {k: v.clone() for k, v in net.state_dict().items()}
+    x = torch.randn(64, 3, 8, 8, generator=rng)
+    inputs = []
+    handle = net.bn.register_forward_hook(lambda m, i, o: inputs.append(i[0].detach()))
+    net.eval()(x)
+    handle.remove()
+    center = with_batchnorm_statistics(net, stats, x)
+    expected = {"init": torch.zeros(6), "checkpoint": trained["bn.running_mean"],
+                "train": inputs[0].mean(dim=(0, 2, 3))}[stats]
+    assert torch.allclose(center.bn.running_mean, expected, atol=1e-5)
+    assert all(torch.equal(center.state_dict()[k], trained[k]) for k in ("bn.weight", "conv.weight"))

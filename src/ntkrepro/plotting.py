@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import textwrap  # noqa: E402
 
-from matplotlib.ticker import NullFormatter, ScalarFormatter  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
 
 from . import io  # noqa: E402
 
@@ -37,20 +37,12 @@ def fitted(fig, title: str) -> str:
     return wrap(title, max(30, int(fig.get_figwidth() * 12)))
 
 
-def plain_log_axis(axis) -> None:
-    """A log-scaled axis labelled with plain numbers (1, 10, 100), no minor labels."""
-    formatter = ScalarFormatter()
-    formatter.set_scientific(False)
-    axis.set_major_formatter(formatter)
-    axis.set_minor_formatter(NullFormatter())
-
-
-def texts(fig) -> list[str]:
-    """The figure's titles and axis labels, as drawn."""
-    out = [fig._suptitle.get_text()] if fig._suptitle is not None else []
-    for ax in fig.axes:
-        out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
-    return [t for t in out if t]
+def index_axis(ax, values) -> None:
+    """A log-scaled x axis of indices or sizes (1, 10, 100), ticked at the values shown, as integers."""
+    ticks = sorted({int(j) for j in values})
+    ax.set_xscale("log")
+    ax.set_xticks(ticks, labels=[str(t) for t in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def epoch_axis(ax, epochs) -> None:

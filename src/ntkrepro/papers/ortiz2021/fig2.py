@@ -64,8 +64,7 @@ def plot(table, title):
                 base = (table["task"] == "cifar2") & (table["model"] == model) & (table["kind"] == kind)
                 if base.any():
                     ax.axhline(table["test_accuracy"][base][0], color=c, ls=":" if kind == "network" else "-.", lw=0.8)
-        ax.set_xscale("log")
-        plotting.plain_log_axis(ax.xaxis)
+        plotting.index_axis(ax, table["index"][eig])
         ax.set_xlabel("eigenfunction index $j$ (target sign$(\\phi_j)$)\n"
                       "horizontal lines: CIFAR2 (classes 0-4 vs 5-9), dotted network, dash-dot linearized", fontsize=8)
         ax.set_ylabel("test accuracy")

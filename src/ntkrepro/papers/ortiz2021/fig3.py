@@ -68,8 +68,7 @@ def plot(table, title):
         for ax, col, label in zip(axes, COLUMNS, ["iterations to loss threshold", r"$\|\theta_T-\theta_0\|_2$",
                                                   r"$1-\cos(\theta_T,\theta_0)$"]):
             ax.plot(j[order], table[col][order], "o-", ms=3, color=plotting.BASE_COLOR)
-            ax.set_xscale("log")
-            plotting.plain_log_axis(ax.xaxis)
+            plotting.index_axis(ax, j)
             ax.set_xlabel("eigenfunction index $j$")
             ax.set_ylabel(label)
         fig.suptitle(plotting.fitted(fig, title))

@@ -89,11 +89,10 @@ def plot(table, title):
             left.plot(table["index"][trained], table["linearized_accuracy"][trained], "--o", ms=3, color=c,
                       label=f"{model} (linearized)")
             right.semilogy(table["index"][rows], table["alignment"][rows], "-", color=c, label=model)
-        left.set_xscale("log")
-        plotting.plain_log_axis(left.xaxis)
+        plotting.index_axis(left, table["index"][np.isfinite(table["network_accuracy"])])
         left.set_xlabel("NAD index $j$ (target sign$(v_j^T x)$)")
         left.set_ylabel("test accuracy")
-        left.legend(fontsize=7, frameon=False)
+        fig.legend(*left.get_legend_handles_labels(), fontsize=7, frameon=False, ncol=4, loc="outside lower center")
         right.set_xlabel("NAD index $j$")
         right.set_ylabel(r"$\alpha(g_{v_j}) = \sigma_j^2$")
         right.legend(fontsize=7, frameon=False)

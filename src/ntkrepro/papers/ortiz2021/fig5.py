@@ -72,11 +72,10 @@ def plot(table, title):
                     ax.fill_between(sizes, mean - std, mean + std, color=plotting.color(models, model), alpha=0.15)
             axes[0, col].set_title(model)
             axes[1, col].set_xlabel("training-set size")
-            axes[1, col].set_xscale("log")
-            plotting.plain_log_axis(axes[1, col].xaxis)
+            plotting.index_axis(axes[1, col], table["size"])
         axes[0, 0].set_ylabel("test accuracy")
         axes[1, 0].set_ylabel(r"$\|\theta-\theta_0\|_2$")
-        axes[0, 0].legend(fontsize=7, frameon=False)
+        fig.legend(*axes[0, 0].get_legend_handles_labels(), fontsize=7, frameon=False, ncol=2, loc="outside lower center")
         fig.suptitle(plotting.fitted(fig, title))
     return fig
 

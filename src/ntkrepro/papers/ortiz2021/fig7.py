@@ -67,7 +67,7 @@ def plot(table, title):
             ax.set_title(name)
             ax.set_xlabel("eigenfunction index $j$")
         axes[0].set_ylabel(r"alignment $\alpha_t(\phi_j)$")
-        axes[1].legend(loc="lower left", frameon=False)
+        fig.legend(*axes[1].get_legend_handles_labels(), frameon=False, ncol=2, loc="outside lower center")
         fig.suptitle(plotting.fitted(fig, title))
     return fig
 

@@ -57,7 +57,7 @@ def plot(table, title):
         left.set_ylabel("training loss")
         right.set_xlabel("epoch")
         right.set_ylabel("test accuracy")
-        left.legend(fontsize=7, frameon=False)
+        fig.legend(*left.get_legend_handles_labels(), fontsize=7, frameon=False, ncol=3, loc="outside lower center")
         fig.suptitle(plotting.fitted(fig, title))
     return fig
 

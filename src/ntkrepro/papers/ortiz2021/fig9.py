@@ -58,7 +58,7 @@ def plot(table, title):
         plotting.epoch_axis(ax, table["pretraining_epochs"])
         ax.set_xlabel("pretraining epochs $e$")
         ax.set_ylabel("test accuracy")
-        ax.legend(fontsize=7, frameon=False)
+        fig.legend(fontsize=7, frameon=False, ncol=2, loc="outside lower center")
         ax.set_title(plotting.fitted(fig, title))
     return fig
 

@@ -38,15 +38,9 @@ def test_sign_convention_is_fixed(lenet_gram):
 
 def test_alignment_at_initialization_equals_eigenvalues(lenet_gram):
     values, vectors = spectra.eigendecompose(lenet_gram, 25)
-    assert np.allclose(spectra.alignment(vectors, lenet_gram), values, rtol=1e-9)
+    assert np.allclose(spectra.alpha(vectors, lenet_gram), values, rtol=1e-9)
     # and α(φ) = ‖Σ_i φ(x_i) ∇f(x_i)‖² / ‖φ‖² is scale free
-    assert np.allclose(spectra.alignment(3 * vectors, lenet_gram), values, rtol=1e-9)
-
-
-def test_energy_concentration():
-    basis = np.eye(4)[:2]
-    assert spectra.energy_concentration(basis, np.array([1.0, 1.0, 0.0, 0.0])) == pytest.approx(1.0)
-    assert spectra.energy_concentration(basis, np.array([1.0, 1.0, 1.0, 1.0])) == pytest.approx(np.sqrt(0.5))
+    assert np.allclose(spectra.alpha(3 * vectors, lenet_gram), values, rtol=1e-9)
 
 
 def test_eigenfunction_labels_are_plus_minus_one(lenet_gram):

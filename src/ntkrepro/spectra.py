@@ -1,4 +1,5 @@
-"""Eigendecomposition of Gram matrices and the spectral metrics built on it.
+"""Eigendecomposition of Gram matrices, the alignment α(φ) of eigenfunctions with a kernel (``alpha``;
+kernel-to-kernel alignment is ``ntkrepro.analysis.alignment``), and noise floors.
 
 Eigenvectors are stored as the rows of Φ (φ_j in row j, eigenvalues in decreasing order), as in
 the paper, with a fixed sign: the entry of largest magnitude of each φ_j is positive.
@@ -165,7 +166,7 @@ def read_spectrum(path: str | Path, k: int | None = None) -> tuple[np.ndarray, n
     return values, vectors
 
 
-def alignment(vectors: np.ndarray, K, rows: int = 2048) -> np.ndarray:
+def alpha(vectors: np.ndarray, K, rows: int = 2048) -> np.ndarray:
     """α(φ_j) = φ_jᵀ K φ_j / ‖φ_j‖² for every row φ_j of ``vectors``.
 
     For the NTK this is ‖Σ_i φ_j(x_i) ∇θf(x_i)‖² / ‖φ_j‖², the paper's α_t; with K = Θ_0 and its
@@ -178,9 +179,3 @@ def alignment(vectors: np.ndarray, K, rows: int = 2048) -> np.ndarray:
         block = np.asarray(K[r0 : r0 + rows], dtype=np.float64)  # rows x m
         quad += np.einsum("jr,rj->j", vectors[:, r0 : r0 + rows], block @ vectors.T)
     return quad / np.einsum("ij,ij->i", vectors, vectors)
-
-
-def energy_concentration(vectors: np.ndarray, y: np.ndarray) -> float:
-    """‖Φ y‖₂ / ‖y‖₂: the share of the labels' norm in the span of the (orthonormal) rows of Φ."""
-    y = np.asarray(y, dtype=np.float64)
-    return float(np.linalg.norm(vectors @ y) / np.linalg.norm(y))

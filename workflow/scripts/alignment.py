@@ -9,7 +9,7 @@ def main(snakemake, log):
     with ntk.open_gram(snakemake.input.kernel) as (K, meta):
         if snakemake.wildcards.state == "init":
             spectra.check_source(snakemake.input.spectrum, meta, snakemake.input.kernel)
-        alpha = spectra.alignment(vectors, K)
+        alpha = spectra.alpha(vectors, K)
     log.info(f"α range {alpha.min():.4g} .. {alpha.max():.4g}")
     io.write_csv({"index": range(1, len(values) + 1), "eigenvalue": values, "alignment": alpha}, snakemake.output[0])
 

@@ -4,7 +4,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ... import io, plotting, spectra, tasks
+from ... import analysis, io, plotting, spectra, tasks
 from ...claims import Claim, check
 from ...errors import ConfigError
 from ...pipeline import Kernel, Needs, Spectrum, TaskFile
@@ -64,7 +64,7 @@ def table(inputs, params) -> dict:
     for label, path in inputs["spectra"]:
         _, phi = spectra.read_spectrum(path, k=params["k"])
         epochs.append(label["epoch"])
-        values.append(spectra.energy_concentration(phi, y))
+        values.append(float(np.sqrt(analysis.cumulative_power(phi, y)[-1])))  # ‖Φ_t y‖/‖y‖
     return {"epoch": epochs, "energy_concentration": values}
 
 

@@ -196,7 +196,7 @@ def test_full_disk_during_a_checkpoint(full_disk, monkeypatch):
 
 def test_matrix_too_large_for_memory_is_refused_before_reading(uninterrupted, monkeypatch):
     straight, _ = uninterrupted["gram"]
-    from ntkrepro.ntk import memory
+    from ntkrepro import memory
 
     monkeypatch.setattr(memory, "available_bytes", lambda device: 1 << 16)
     with pytest.raises(ResourceError, match=r"reading .*gram.h5 as float64 needs about 800.0 KiB but only 64.0 KiB"):

@@ -17,7 +17,7 @@ import torch
 
 from . import io
 from .errors import ConfigError, IntegrityError, NumericalError
-from .ntk import memory
+from . import memory
 from .devices import resolve_device
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from torch import nn
 
 from ..devices import resolve_device
 from ..errors import ResourceError
-from . import memory
+from .. import memory
 from .featuremaps import FeatureMap
 from .features import Features, contract, contract_paired
 from .implementation import jacobian_features, parameter_groups, restrict

@@ -30,7 +30,7 @@ from torch import nn
 from .. import __version__, io
 from ..errors import IntegrityError, ResourceError
 from ..progress import Progress
-from . import memory
+from .. import memory
 from .engine import GramComputation, mirrored, tf32
 from .engine import sample_major as _sample_major
 

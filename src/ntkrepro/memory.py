@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from ..errors import ResourceError
+from .errors import ResourceError
 
 # Share of the memory available at start that the Gram engine's features and tiles may take
 BUDGET_FRACTION = 0.25

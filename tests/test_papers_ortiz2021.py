@@ -170,3 +170,12 @@ def test_epoch_axes_show_the_epochs_and_nothing_left_of_zero():
     labels = [t.get_text() for t in ax.get_xticklabels() if t.get_visible()]
     assert labels == ["0", "1", "5", "20", "40"] and ax.get_xlim()[0] == 0
     plt.close(fig)
+
+
+def test_a_saved_pdf_names_its_titles_and_axes(tmp_path):
+    from workflow_helpers import pdf_keywords
+
+    from ntkrepro import plotting
+
+    plotting.save(fig9.plot(PLOTTED[fig9](), "the title"), tmp_path / "fig9.pdf", 100)
+    assert pdf_keywords(tmp_path / "fig9.pdf") == "the title | pretraining epochs $e$ | test accuracy"

@@ -37,6 +37,14 @@ def fitted(fig, title: str) -> str:
     return wrap(title, max(30, int(fig.get_figwidth() * 12)))
 
 
+def texts(fig) -> list[str]:
+    """The figure's titles and axis labels, as drawn."""
+    out = [fig._suptitle.get_text()] if fig._suptitle is not None else []
+    for ax in fig.axes:
+        out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+    return [t for t in out if t]
+
+
 def index_axis(ax, values) -> None:
     """A log-scaled x axis of indices or sizes (1, 10, 100), ticked at the values shown, as integers."""
     ticks = sorted({int(j) for j in values})

@@ -15,7 +15,6 @@ under a temporary name and renamed into place, so it exists only when complete.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import time
@@ -46,16 +45,11 @@ WRITE_CACHE_BYTES = 256 * 2**20
 def fingerprint(model: nn.Module | None, x: torch.Tensor, dtype: torch.dtype, spec: dict | None = None) -> str:
     """A digest of everything the matrix depends on: parameters, buffers, inputs, precision, code,
     and (``spec``) which kernel of them it is."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{__version__}|{dtype}|{tuple(x.shape)}".encode())
+    header = f"{__version__}|{dtype}|{tuple(x.shape)}"
     if spec and spec != DEFAULT_SPEC:
-        h.update(json.dumps(spec, sort_keys=True).encode())
+        header += json.dumps(spec, sort_keys=True)
     state = model.state_dict() if model is not None else {}
-    for name, t in list(state.items()) + [("inputs", x)]:
-        t = t.detach().cpu().contiguous().reshape(-1)
-        h.update(f"{name}:{t.dtype}:{tuple(t.shape)}".encode())
-        h.update(t.view(torch.uint8).numpy().data if t.numel() else b"")
-    return h.hexdigest()
+    return io.tensor_digest(list(state.items()) + [("inputs", x)], header)
 
 
 def write_gram(

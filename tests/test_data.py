@@ -143,3 +143,13 @@ def test_dataset_file_round_trip(tmp_path):
     ds.save(tmp_path / "d.pt")
     back = data.Dataset.load(tmp_path / "d.pt")
     assert torch.equal(back.inputs("all"), torch.cat([ds.x_train, ds.x_test])) and back.mean == ds.mean
+
+
+def test_split_sizes_follow_the_images_present(tmp_path):
+    """Caps are caps: a user's MNIST-format copy with fewer images than n_train / n_test counts as it is."""
+    write_mnist_like(tmp_path, "MNIST/raw", 150, 30)
+    spec = config("mnist", tmp_path, n_train=4000, n_test=1000)
+    assert data.split_sizes(spec) == (150, 30)
+    ds = data.prepare(spec)
+    assert (ds.n_train, ds.n_test) == (150, 30)
+    assert data.split_sizes(config("mnist", tmp_path / "elsewhere", n_train=4000)) == (4000, 10_000)  # not there yet

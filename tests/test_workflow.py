@@ -306,6 +306,7 @@ def test_a_dataset_smaller_than_the_caps_is_used_as_it_is(tmp_path):
     assert len(task["y_train"]) == 150 and len(task["y_test"]) == 30
     run = io.read_csv(work / "results/runs/mnist/lenet-seed42/eigenfunction5/ortiz2021/network/metrics.csv")
     assert np.all(np.isfinite(run["test_accuracy"])) and io.read_csv(work / "figures/fig7.csv")["index"].tolist() == list(range(1, 21))
+    assert "lenet on mnist (180 samples" in pdf_keywords(work / "figures/fig7.pdf")  # the plan counts them too
 
 
 def test_kernels_and_spectra_are_shared_between_checkouts_through_the_cache(tmp_path):

@@ -236,9 +236,6 @@ class Plan:
             raise ConfigError(f"dataset {name!r} is defined twice, differently: {self.datasets[name]} and {spec}")
         return name
 
-    def runs(self) -> list[Run]:
-        return list(self._epochs)
-
 
 def _compact(value) -> str:
     return str(value).lower() if not isinstance(value, float) else f"{value:g}"

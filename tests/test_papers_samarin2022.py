@@ -196,8 +196,10 @@ def test_effective_rank_and_spectrum_against_numpy(rows, cols):
 
 
 def test_effective_rank_of_equal_values_is_their_count():
-    got = common.spectrum(np.array([4.0, 4.0, 4.0, 0.0, -1e-14]), 1e-10, "kernel")
+    """Eigenvalues at most rtol·λ_max (1e-12 here) and rounding below zero count as zero."""
+    got = common.spectrum(np.array([4.0, 4.0, 4.0, 1e-12, 0.0, -1e-14]), 1e-10, "kernel")
     assert got["erank_kernel"] == pytest.approx(3) and got["erank_jacobian"] == pytest.approx(3) and got["rank"] == 3
+    assert got["smallest_nonzero"] == 4.0 and got["condition_number"] == 1.0
 
 
 # ---- the solver -----------------------------------------------------------------------------------

@@ -511,3 +511,24 @@ def test_no_config_key_goes_undocumented():
     assert not missing, missing
     for name in ("shift", "imagefolder", "linearized_decay", "lenet5", "alexnet", "width_factor"):
         assert f"`{name}`" in text, name
+
+
+@pytest.mark.workflow
+def test_image_folder_through_the_workflow(tmp_path):
+    """The prepare_dataset rule on an image folder written here, named under datasets: (a dry run of
+    the paper's Figure 5 plans on it, and the prepared tensors have the folder's images)."""
+    from workflow_helpers import copy_workflow, planned_jobs, snakemake
+
+    work = copy_workflow(tmp_path / "work")
+    write_image_folder(tmp_path / "imagenet", ["n2", "n1"], {"train": 4, "val": 2}, size=(80, 70))
+    (work / "folder.yaml").write_text(yaml.safe_dump({
+        "datasets": {"snakes": {"name": "imagefolder", "root": str(tmp_path / "imagenet"), "download": False,
+                                "imagefolder": {"classes": ["n1", "n2"], "resize": 72, "crop": 64}}},
+        "samarin2022": {"fig5": {"dataset": "snakes", "widths": [0.0625]}, "fig6": {"alexnet": None}},
+    }))
+    jobs = planned_jobs(work, "figures/samarin2022/fig5.pdf", "--configfile", ".test/config.yaml", "folder.yaml")
+    assert jobs["prepare_dataset"] == 1 and jobs["train"] == 3  # AlexNet, LinAlexNet with two recipes, one seed
+    snakemake(work, "results/data/snakes.pt", "--configfile", ".test/config.yaml", "folder.yaml")
+    prepared = data.Dataset.load(work / "results/data/snakes.pt")
+    assert prepared.x_train.shape == (8, 3, 64, 64) and prepared.x_test.shape == (4, 3, 64, 64)
+    assert prepared.y_train.tolist() == [0] * 4 + [1] * 4

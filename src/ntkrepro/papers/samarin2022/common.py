@@ -7,7 +7,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ... import analysis, io, models, plotting, tables
+from ... import analysis, data, io, models, plotting, tables
 from ...claims import Claim, check, untested
 from ...errors import ConfigError
 
@@ -33,9 +33,10 @@ def seeds(ctx) -> list[int]:
     return list(ctx.paper["seeds"])
 
 
-def width_variant(ctx, model: str, width, key: str = "model", **options) -> str:
-    """The name of ``model`` at width factor ``width`` (with ``options``, e.g. one output); ``key`` is
-    the paper's config key that named the model, for the error message."""
+def width_variant(ctx, model: str, width, key: str = "model", *, outputs: int | None = None) -> str:
+    """The name of ``model`` at width factor ``width``, with ``outputs`` outputs where that differs from
+    the model's (one for the binary tables; the class count of a dataset with other than ten); ``key``
+    is the paper's config key that named the model, for the error message."""
     if model not in ctx.plan.models:
         raise ConfigError(f"config key '{ctx.paper_key}.{key}': model {model!r} is not defined under models "
                           f"({', '.join(ctx.plan.models)})")
@@ -43,7 +44,14 @@ def width_variant(ctx, model: str, width, key: str = "model", **options) -> str:
     if "width_factor" not in models.ARCHITECTURES[spec["arch"]].options:
         raise ConfigError(f"config key '{ctx.paper_key}.{key}': model {model!r} (arch {spec['arch']}) has no "
                           f"width_factor option; use an architecture that takes one (lenet5, alexnet)")
+    options = {"outputs": outputs} if outputs is not None and outputs != spec["options"].get("outputs", 1) else {}
     return ctx.model_variant(model, width_factor=width, **options)
+
+
+def classes(ctx, dataset: str) -> int:
+    """The class count of a configured dataset: the outputs of the models trained on its classes."""
+    check_dataset(ctx, dataset, "dataset")
+    return data.num_classes(ctx.plan.dataset_spec(dataset))
 
 
 def shifted(ctx, dataset: str | None = None) -> str:
@@ -97,7 +105,7 @@ def accuracy_runs(ctx, *, model: str, dataset: str, recipe: str, role: str, name
     ``names`` ({display name: form}, e.g. {"LeNet": "network", "LinLeNet": "linearized"})."""
     out = []
     for w in width_list or widths(ctx):
-        variant = width_variant(ctx, model, w, key)
+        variant = width_variant(ctx, model, w, key, outputs=classes(ctx, dataset))
         for name, form in names.items():
             for seed in seeds(ctx):
                 out.append(({"role": role, "dataset": dataset, "name": name, "kind": form, "width": w, "seed": seed},
@@ -230,7 +238,7 @@ def spectrum_requests(ctx, *, model: str, datasets: list[tuple[str, str]], width
     for role, dataset in datasets:
         check_samples(ctx, n, dataset)
         for w in width_list:
-            name = width_variant(ctx, model, w, key)
+            name = width_variant(ctx, model, w, key, outputs=classes(ctx, dataset))
             kernel = Kernel(ctx.state(name, dataset=dataset), samples=f"classes-n{n}", split="train", kind="ntk-full")
             outputs = ctx.plan.model_spec(name)["options"].get("outputs", 1)
             out.append(({"role": role, "dataset": dataset, "width": w, "rows": n * outputs}, Eigenvalues(kernel)))

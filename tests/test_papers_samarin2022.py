@@ -521,6 +521,9 @@ def test_image_folder_through_the_workflow(tmp_path):
 
     work = copy_workflow(tmp_path / "work")
     write_image_folder(tmp_path / "imagenet", ["n2", "n1"], {"train": 4, "val": 2}, size=(80, 70))
+    write_image_folder(tmp_path / "more", ["n2"], {"train": 2}, size=(70, 80), seed=1)
+    for i, image in enumerate(sorted((tmp_path / "more/train/n2").iterdir())):
+        image.rename(tmp_path / f"imagenet/train/n2/extra{i}.png")
     (work / "folder.yaml").write_text(yaml.safe_dump({
         "datasets": {"snakes": {"name": "imagefolder", "root": str(tmp_path / "imagenet"), "download": False,
                                 "imagefolder": {"classes": ["n1", "n2"], "resize": 72, "crop": 64}}},
@@ -530,5 +533,5 @@ def test_image_folder_through_the_workflow(tmp_path):
     assert jobs["prepare_dataset"] == 1 and jobs["train"] == 3  # AlexNet, LinAlexNet with two recipes, one seed
     snakemake(work, "results/data/snakes.pt", "--configfile", ".test/config.yaml", "folder.yaml")
     prepared = data.Dataset.load(work / "results/data/snakes.pt")
-    assert prepared.x_train.shape == (8, 3, 64, 64) and prepared.x_test.shape == (4, 3, 64, 64)
-    assert prepared.y_train.tolist() == [0] * 4 + [1] * 4
+    assert prepared.x_train.shape == (10, 3, 64, 64) and prepared.x_test.shape == (4, 3, 64, 64)
+    assert prepared.y_train.tolist() == [0] * 4 + [1] * 6  # the class list's order: n1 (4 images), n2 (6)

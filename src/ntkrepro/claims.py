@@ -15,6 +15,17 @@ class Claim:
     value: float
     holds: bool | None  # None: the statistic could not be computed (too few points, or not at this scale)
     figure: str = ""  # filled in by the scorecard: the label of the figure it tests
+    tested: bool = True  # False: the configured scale cannot show the claim (see ``untested``)
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.holds, self.tested)
+
+
+def untested(claim: str, statistic: str) -> Claim:
+    """A claim the configured scale cannot show (e.g. it is about a width or a dataset not built):
+    no value, verdict "not tested at this scale"."""
+    return Claim(claim, statistic, float("nan"), None, tested=False)
 
 
 def check(value: float, test) -> bool | None:
@@ -22,7 +33,12 @@ def check(value: float, test) -> bool | None:
     return None if not np.isfinite(value) else bool(test(value))
 
 
-def verdict(holds: bool | None) -> str:
+UNTESTED = "not tested at this scale"
+
+
+def verdict(holds: bool | None, tested: bool = True) -> str:
+    if not tested:
+        return UNTESTED
     return {True: "holds", False: "does not hold", None: "not computable"}[holds]
 
 
@@ -36,9 +52,11 @@ def markdown(claims: list[Claim], title: str, scale: str) -> str:
         "|---|---|---|---|---|",
     ]
     for c in claims:
-        lines.append(f"| {c.figure} | {c.claim} | {c.statistic} | {c.value:.4g} | {verdict(c.holds)} |")
+        lines.append(f"| {c.figure} | {c.claim} | {c.statistic} | {c.value:.4g} | {c.verdict} |")
     held = sum(c.holds is True for c in claims)
-    lines += ["", f"{held} of {len(claims)} claims hold at this scale."]
+    untested_ = sum(not c.tested for c in claims)
+    lines += ["", f"{held} of {len(claims)} claims hold at this scale."
+              + (f" {untested_} cannot be tested at this scale." if untested_ else "")]
     return "\n".join(lines) + "\n"
 
 
@@ -48,5 +66,5 @@ def columns(claims: list[Claim]) -> dict:
         "claim": [c.claim for c in claims],
         "statistic": [c.statistic for c in claims],
         "value": [c.value for c in claims],
-        "verdict": [verdict(c.holds) for c in claims],
+        "verdict": [c.verdict for c in claims],
     }

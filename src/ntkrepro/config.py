@@ -138,6 +138,11 @@ def check_consistency(config: dict) -> None:
     for key, spec in [("dataset", config["dataset"])] + [(f"datasets.{k}", v) for k, v in config.get("datasets", {}).items()]:
         if spec["name"] == "synthetic" and (spec.get("n_train") is None or spec.get("n_test") is None):
             raise ConfigError(f"config: {key}.name 'synthetic' needs {key}.n_train and {key}.n_test")
+        if spec["name"] == "imagefolder" and "imagefolder" not in spec:
+            raise ConfigError(f"config: {key}.name 'imagefolder' needs {key}.imagefolder.classes (the class folders)")
+        if spec.get("imagefolder") and spec["imagefolder"]["crop"] > spec["imagefolder"]["resize"]:
+            raise ConfigError(f"config key '{key}.imagefolder.crop': {spec['imagefolder']['crop']} is larger than "
+                              f"resize ({spec['imagefolder']['resize']})")
     for name, spec in config["models"].items():
         arch = models.ARCHITECTURES[spec["arch"]]
         extra = set(spec) - {"arch", "init"} - set(models.COMMON_OPTIONS) - set(arch.options)

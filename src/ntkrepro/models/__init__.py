@@ -18,7 +18,7 @@ from .init import INITIALIZATIONS, initialize
 from .registry import ARCHITECTURES, COMMON_OPTIONS, Architecture, register
 
 # importing the architecture modules registers them
-from . import lenet, mlp, resnet  # noqa: E402,F401
+from . import lenet, mlp, resnet, vgg  # noqa: E402,F401
 
 __all__ = [
     "ARCHITECTURES", "COMMON_OPTIONS", "INITIALIZATIONS", "Architecture", "register", "build_model", "initialize",

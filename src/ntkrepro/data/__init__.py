@@ -134,7 +134,8 @@ def split_sizes(spec: dict) -> tuple[int, int]:
 
 
 def prepare(spec: dict) -> Dataset:
-    """Load, split, cap and normalize the dataset a ``dataset:`` config section describes."""
+    """Load, split, cap and normalize the dataset a ``dataset:`` config section describes (``normalize:
+    false`` keeps the pixel values in [0, 1], recorded as mean 0 and std 1)."""
     x_tr, y_tr, x_te, y_te = SOURCES[spec["name"]].read(spec)
     # statistics of the whole training split, before any cap, as the authors' code does
     mean = x_tr.mean(axis=(0, 2, 3))
@@ -142,6 +143,9 @@ def prepare(spec: dict) -> Dataset:
     n_train, n_test = spec.get("n_train"), spec.get("n_test")
     x_tr, y_tr = x_tr[:n_train], y_tr[:n_train]
     x_te, y_te = x_te[:n_test], y_te[:n_test]
+
+    if not spec.get("normalize", True):  # the readers' values: pixels in [0, 1] (x / 255)
+        mean, std = np.zeros_like(mean), np.ones_like(std)
 
     def normalize(x: np.ndarray) -> torch.Tensor:
         x = (x - mean[None, :, None, None]) / std[None, :, None, None]

@@ -143,3 +143,11 @@ def test_dataset_file_round_trip(tmp_path):
     ds.save(tmp_path / "d.pt")
     back = data.Dataset.load(tmp_path / "d.pt")
     assert torch.equal(back.inputs("all"), torch.cat([ds.x_train, ds.x_test])) and back.mean == ds.mean
+
+
+def test_normalize_false_keeps_pixels_in_unit_interval():
+    raw = data.prepare({"name": "mnist-5k", "normalize": False})
+    standard = data.prepare({"name": "mnist-5k"})
+    assert float(raw.x_train.min()) == 0.0 and float(raw.x_train.max()) == 1.0
+    assert raw.mean == [0.0] and raw.std == [1.0]
+    assert torch.allclose(standard.x_train, (raw.x_train - standard.mean[0]) / standard.std[0], atol=1e-5)

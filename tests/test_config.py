@@ -120,7 +120,9 @@ def test_command_line_text_is_converted_to_the_schema_types():
 
 def test_a_disabled_paper_plans_nothing():
     c = base()
-    c["ortiz2021"]["enabled"] = False
+    for key in PAPERS:
+        if key in c:
+            c[key]["enabled"] = False
     plan = Plan(cfg.validate(c, SCHEMA), PAPERS)
     assert plan.targets() == [] and plan.figures == []
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 from ... import io, plotting
 from ...claims import Claim, check
@@ -308,14 +309,23 @@ def errorbar(ax, xs, ys, es, **style):
     ax.errorbar(xs, ys, yerr=es, ms=3, capsize=2, lw=1.2, **style)
 
 
-def epoch_axis(ax, epochs):
+def epoch_axis(ax, epochs=None):
+    """A symmetric-log epoch axis (0 included) with a tick at each epoch shown."""
     ax.set_xscale("symlog", linthresh=1)
     plotting.plain_log_axis(ax.xaxis)
+    if epochs is not None and len(epochs):
+        ticks = sorted({int(e) for e in epochs})
+        ax.set_xticks(ticks, [str(e) for e in ticks])
     ax.set_xlabel("kernel training epochs")
 
 
-def lr_axis(ax):
+def lr_axis(ax, lrs=None):
+    """A log learning-rate axis with a plain tick at each rate shown."""
     ax.set_xscale("log")
+    if lrs is not None and len(lrs):
+        ticks = sorted({float(v) for v in lrs})
+        ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("learning rate (trained to the loss target)")
 
 
@@ -401,9 +411,9 @@ def setting_panels(t, title: str, x: str, series: list[str], ylabel: str, augmen
                 suffix = (", augmented" if aug else ", no augmentation") if len(augmentations) > 1 else ""
                 line(ax, t, x, model, task, name, augmentation=aug, label=name + suffix, **style)
         if x == "epoch":
-            epoch_axis(ax, None)
+            epoch_axis(ax, t["epoch"])
         else:
-            lr_axis(ax)
+            lr_axis(ax, t["lr"])
         ax.set_ylabel(ylabel)
         ax.set_title(panel_name(model, task))
     return finish(fig, axes, title)
@@ -440,7 +450,7 @@ def lr_family_panels(t, title: str, augmentations=(0,)):
                 line(ax, t, "lr", model, task, series, augmentation=aug, marker="o" if model == "VGG" else "s",
                      color=TASK_COLORS[i % len(TASK_COLORS)], ls=":" if aug else "-", mfc="white" if aug else None,
                      label=f"{model}, {task}" + (", augmented" if aug else ""))
-        lr_axis(ax)
+        lr_axis(ax, t["lr"])
         ax.set_ylabel(f"{FAMILY_NAMES[family]} invariance")
         ax.set_title(f"({'abc'[FAMILIES.index(family)]}) {FAMILY_NAMES[family]}, MNIST tasks")
     ax = axes[3]
@@ -451,7 +461,7 @@ def lr_family_panels(t, title: str, augmentations=(0,)):
                 line(ax, t, "lr", model, task, f"invariance {FAMILY_NAMES[family]}", augmentation=aug, marker="o",
                      color=TASK_COLORS[i], ls=":" if aug else "-", mfc="white" if aug else None,
                      label=FAMILY_NAMES[family] + (", augmented" if aug else ""))
-    lr_axis(ax)
+    lr_axis(ax, t["lr"])
     ax.set_ylabel("kernel invariance")
     ax.set_title("(d) VGG-like, cat vs dog" + (" (stand-in)" if any("(stand-in" in k for _, k in cifar) else ""))
     return finish(fig, axes, title)

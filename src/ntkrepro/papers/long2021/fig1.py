@@ -46,8 +46,9 @@ def plot(t, title):
     for task in c.tasks_of(t, "VGG", "cifar"):
         c.line(b, t, "epoch", "VGG", task, "svm after kernel", label=f"VGG, {c.short(task)}", marker="o",
                color=c.TASK_COLORS[0])
-    for ax, name in ((a, "(a) MNIST tasks"), (b, "(b) cat vs dog" + ("" if "cat vs dog" in " ".join(c.tasks_of(t, group="cifar")) else " (stand-in)"))):
-        c.epoch_axis(ax, None)
+    standin = any("(stand-in" in task for task in c.tasks_of(t, group="cifar"))
+    for ax, name in ((a, "(a) MNIST tasks"), (b, "(b) VGG-like, cat vs dog" + (" (stand-in)" if standin else ""))):
+        c.epoch_axis(ax, t["epoch"])
         ax.set_ylabel("SVM test error")
         ax.set_title(name)
     return c.finish(fig, axes, title)

@@ -37,7 +37,7 @@ def plot(t, title):
         for i, (model, task) in enumerate(keys):
             c.line(ax, t, "lr", model, task, SWAP, label=f"{model}, {c.short(task)}",
                    marker="o" if model == "VGG" else "s", color=c.TASK_COLORS[i % len(c.TASK_COLORS)])
-        c.lr_axis(ax)
+        c.lr_axis(ax, t["lr"])
         ax.set_ylabel("swap invariance")
         ax.set_title(name + (" (stand-in)" if any("(stand-in" in k for _, k in keys) else ""))
     return c.finish(fig, axes, title)

@@ -35,7 +35,7 @@ def plot(t, title):
     for i, (model, task, _) in enumerate(c.panels(t)):
         c.line(ax, t, "lr", model, task, "alignment", label=c.panel_name(model, task),
                marker="o" if model == "VGG" else "s", color=c.TASK_COLORS[i % len(c.TASK_COLORS)])
-    c.lr_axis(ax)
+    c.lr_axis(ax, t["lr"])
     ax.set_ylabel("alignment with the conjugate kernel")
     return c.finish(fig, axes, title)
 

@@ -41,7 +41,7 @@ def plot(t, title):
         tasks = c.tasks_of(t, model, group)
         for task in tasks:
             c.line(ax, t, "epoch", model, task, SWAP, label=c.short(task), marker="o", color=c.task_color(tasks, task))
-        c.epoch_axis(ax, None)
+        c.epoch_axis(ax, t["epoch"])
         ax.set_ylabel("swap invariance")
         ax.set_title(name + (" (stand-in)" if any("(stand-in" in k for k in tasks) else ""))
     return c.finish(fig, axes, title)

@@ -42,7 +42,7 @@ def plot(t, title):
             for series, ls in FAMILY_STYLE.items():
                 c.line(ax, t, "epoch", model, task, series, label=f"{series.split()[1]}, {c.short(task)}", ls=ls,
                        marker="o", color=c.task_color(tasks, task))
-        c.epoch_axis(ax, None)
+        c.epoch_axis(ax, t["epoch"])
         ax.set_ylabel("kernel invariance")
         ax.set_title(name + (" (stand-in)" if any("(stand-in" in k for k in tasks) else ""))
     return c.finish(fig, axes, title)

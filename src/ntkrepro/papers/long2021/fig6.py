@@ -44,7 +44,7 @@ def plot(t, title):
         for i, (model, task) in enumerate(keys):
             c.line(ax, t, "epoch", model, task, "alignment", label=f"{model}, {c.short(task)}", marker="o",
                    color=c.TASK_COLORS[i % len(c.TASK_COLORS)])
-        c.epoch_axis(ax, None)
+        c.epoch_axis(ax, t["epoch"])
         ax.set_ylabel("alignment with the conjugate kernel")
         ax.set_title(name + (" (stand-in)" if any("(stand-in" in k for _, k in keys) else ""))
     return c.finish(fig, axes, title)

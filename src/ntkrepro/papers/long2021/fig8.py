@@ -46,7 +46,7 @@ def plot(t, title):
                     c.line(ax, t, "epoch", model, task, series, augmentation=aug, color=color,
                            marker=markers[i % len(markers)], ls=":" if aug else "-", mfc="white" if aug else color,
                            label=f"{series.split()[1]}, {c.short(task)}" + (", augmented" if aug else ""))
-        c.epoch_axis(ax, None)
+        c.epoch_axis(ax, t["epoch"])
         ax.set_ylabel("kernel invariance")
         ax.set_title(name + (" (stand-in)" if any("(stand-in" in k for k in tasks) else ""))
     return c.finish(fig, axes, title)

@@ -353,8 +353,9 @@ def scale_text(ctx) -> str:
     p = ctx.paper
     dataset = p["dataset"] or ctx.config["dataset"]["name"]
     size = f"{p['train_size']:,} training samples per task" if p["train_size"] else "every training sample of each task"
+    _, _, cifar = cifar_setting_parts(ctx)
     return (f"{dataset} ({size}), {len(p['seeds'])} seed(s), checkpoints {', '.join(map(str, p['epochs']))} epochs, "
-            f"learning rates {p['lr']['mnist']} (MNIST tasks) and {p['lr']['cifar']} (cat vs dog) "
+            f"learning rates {p['lr']['mnist']} (MNIST tasks) and {p['lr']['cifar']} ({cifar}) "
             f"trained to the loss target of recipe {p['lr']['recipe']!r}")
 
 

@@ -120,7 +120,9 @@ def test_command_line_text_is_converted_to_the_schema_types():
 
 def test_a_disabled_paper_plans_nothing():
     c = base()
-    c["ortiz2021"]["enabled"] = False
+    for key in PAPERS:
+        if key in c:
+            c[key]["enabled"] = False
     plan = Plan(cfg.validate(c, SCHEMA), PAPERS)
     assert "ortiz2021" not in plan.papers and not any(f.paper == "ortiz2021" for f in plan.figures)
     assert not [t for t in plan.targets() if t.startswith("figures/fig") or t.startswith("figures/claims")]

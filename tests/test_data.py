@@ -153,3 +153,11 @@ def test_split_sizes_follow_the_images_present(tmp_path):
     ds = data.prepare(spec)
     assert (ds.n_train, ds.n_test) == (150, 30)
     assert data.split_sizes(config("mnist", tmp_path / "elsewhere", n_train=4000)) == (4000, 10_000)  # not there yet
+
+
+def test_normalize_false_keeps_pixels_in_unit_interval():
+    raw = data.prepare({"name": "mnist-5k", "normalize": False})
+    standard = data.prepare({"name": "mnist-5k"})
+    assert float(raw.x_train.min()) == 0.0 and float(raw.x_train.max()) == 1.0
+    assert raw.mean == [0.0] and raw.std == [1.0]
+    assert torch.allclose(standard.x_train, (raw.x_train - standard.mean[0]) / standard.std[0], atol=1e-5)

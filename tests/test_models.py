@@ -71,7 +71,7 @@ def test_save_and_rebuild(tmp_path):
 
 def test_unknown_names_are_config_errors():
     with pytest.raises(ConfigError, match="architecture"):
-        build_model("vgg", (3, 32, 32))
+        build_model("no-such-arch", (3, 32, 32))
     with pytest.raises(ConfigError, match="activation"):
         build_model("lenet", (3, 32, 32), {"activation": "swish"})
     with pytest.raises(ConfigError, match="init.scheme"):

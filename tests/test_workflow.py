@@ -443,3 +443,83 @@ def test_samarin_paper_scale_plan(tmp_path):
     assert jobs["train"] == 3 * widths * 2 * seeds + alex * 3 * seeds + 2 * widths * 2
     assert jobs["eigenvalues"] == 2 * widths + len(config["fig6"]["alexnet"]["widths"])
     assert jobs["regression"] == 2 * 3 and jobs["prepare_dataset"] == 4  # MNIST, shifted, CIFAR-10, snakes
+
+
+# ---- Long 2021 (figures/long2021/) ----------------------------------------------------------------
+
+LONG_EPOCH = ["model", "task", "group", "augmentation", "epoch", "series", "mean", "ci", "n"]
+LONG_LR = ["model", "task", "group", "augmentation", "lr", "series", "mean", "ci", "n"]
+LONG_COLUMNS = {**{n: LONG_EPOCH for n in (1, 2, 3, 4, 5, 6, 7, 8, 16)}, **{n: LONG_LR for n in range(9, 15)},
+                15: ["model", "task", "group", "budget", "parameters", "epoch", "mean", "ci", "n"]}
+LONG_TEXT = {**{n: ["kernel training epochs"] for n in (1, 2, 3, 4, 5, 6, 7, 8, 16)},
+             **{n: ["learning rate"] for n in range(9, 15)}, 15: ["parameters", "network test error"],
+             1: ["kernel training epochs", "SVM test error"], 4: ["kernel training epochs", "swap invariance"],
+             6: ["kernel training epochs", "alignment with the conjugate kernel"],
+             12: ["learning rate", "alignment with the conjugate kernel"]}
+LONG_SERIES = {1: {"svm after kernel"}, 2: {"svm after kernel", "network"}, 4: {"invariance quadrant swap"},
+               5: {"invariance translation", "invariance zoom", "invariance rotation"}, 6: {"alignment"},
+               7: {"svm after kernel", "svm conjugate kernel"},
+               9: {"svm after kernel", "network", "epochs trained", "training loss"}, 12: {"alignment"},
+               13: {"svm after kernel", "svm conjugate kernel"}, 16: {"svm after kernel", "network"}}
+
+
+@pytest.fixture(scope="module")
+def long_config():
+    return yaml.safe_load((ROOT / TEST_CONFIG).read_text())["long2021"]
+
+
+@pytest.mark.parametrize("n", list(range(1, 17)))
+def test_long2021_every_figure_its_data_and_its_axes(built, long_config, n):
+    pdf, path = built / f"figures/long2021/fig{n}.pdf", built / f"figures/long2021/fig{n}.csv"
+    text = pdf_keywords(pdf)
+    assert all(word in text for word in LONG_TEXT[n]), text
+    with open(path, newline="") as f:
+        header = next(csv.reader(f))
+    assert header == LONG_COLUMNS[n]
+    t = io.read_csv(path)
+    assert len(t["mean"]) > 0 and np.all(t["n"] >= 1)
+    if n in LONG_SERIES:
+        assert set(t["series"]) == LONG_SERIES[n]
+    if "series" in t:
+        errors = np.isin(t["series"], ["svm after kernel", "network", "svm conjugate kernel"])
+        invariances = np.char.startswith(t["series"].astype(str), "invariance")
+        assert fraction(t["mean"][errors]) and np.all(np.abs(t["mean"][invariances]) <= 1 + 1e-9)
+    else:
+        assert fraction(t["mean"])  # network test errors
+    if "epoch" in t and n != 15:
+        expected = long_config.get(f"fig{n}", {}).get("epochs") or long_config["epochs"]
+        assert sorted(set(t["epoch"].astype(int))) == sorted(expected)
+    if "lr" in t:
+        assert set(t["lr"]) == set(long_config["lr"]["mnist"]) | set(long_config["lr"]["cifar"])
+    if n in (8, 14, 16):  # with and without augmentation
+        assert set(t["augmentation"].astype(int)) == {0, 1}
+    if n in (4, 5, 6, 8):  # the mega-VGG panel
+        assert "mega-VGG" in set(t["model"])
+    if n == 15:
+        assert len(set(t["budget"])) == len(long_config["fig15"]["budgets"]) and np.all(t["parameters"] > 0)
+
+
+def test_long2021_scorecard_and_stand_in_titles(built):
+    card = io.read_csv(built / "figures/long2021/claims.csv")
+    assert set(card["figure"].astype(int)) == set(range(1, 17))
+    assert set(card["verdict"]) <= {"holds", "does not hold", "not computable"}
+    decided = card["verdict"] != "not computable"
+    assert np.all(np.isfinite(card["value"][decided])) and np.all(np.isnan(card["value"][~decided]))
+    sign = card["figure"].astype(int) == 11  # the paper's two readings of the learning-rate sign: one holds
+    assert sorted(card["verdict"][sign]) in (["does not hold", "holds"], ["not computable", "not computable"])
+    assert any("stand-in for CIFAR-10 cat vs dog" in task for task in io.read_csv(built / "figures/long2021/fig1.csv")["task"])
+    assert (built / "figures/long2021/claims.md").read_text().startswith("# Claims scorecard")
+
+
+def test_long2021_paper_scale_plan(tmp_path):
+    work = copy_workflow(tmp_path / "paper")
+    jobs = planned_jobs(work, "long2021", "--configfile=config/paper.yaml")
+    paper = yaml.safe_load((work / "config/paper.yaml").read_text())["long2021"]
+    seeds, epochs = len(paper["seeds"]), len(paper["epochs"])
+    settings = 2 * len(paper["pairs"] if "pairs" in paper else [[3, 8], [5, 6]]) + 1  # VGG and MLP on MNIST, VGG on cats/dogs
+    lr_runs = seeds * (4 * len(paper["lr"]["mnist"]) + len(paper["lr"]["cifar"]))
+    assert jobs["figure_table"] == 16 and jobs["prepare_dataset"] == 2  # MNIST and CIFAR-10, pixels in [0, 1]
+    # epoch runs (and mega-VGG) with and without augmentation, learning-rate runs with and without, two more budgets
+    assert jobs["train"] == 2 * seeds * (settings + 1) + 2 * lr_runs + 2 * settings * seeds
+    # one evaluation per state: θ0, each later checkpoint with and without augmentation, each learning rate's end
+    assert jobs["evaluation"] == seeds * (settings + 1) * (1 + 2 * (epochs - 1)) + 2 * lr_runs

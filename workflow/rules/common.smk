@@ -83,6 +83,7 @@ wildcard_constraints:
     form=r"network|linearized|unbiased-e\d+",
     kernel=alternatives(paths.KERNELS),
     other=alternatives(paths.KERNELS),
+    others=rf"(?:{alternatives(paths.KERNELS)})(?:\+(?:{alternatives(paths.KERNELS)}))*",
     labels=ntk_tasks.wildcard_pattern(),
     state=paths.STATE,
     epoch=r"\d+|final",

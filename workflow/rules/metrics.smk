@@ -83,3 +83,37 @@ rule invariance:
         code=code_version("invariance.py"),
     script:
         "../scripts/invariance.py"
+
+
+rule evaluation:
+    input:
+        unpack(state_files),
+        kernel="results/kernels/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}.h5",
+        labels=labels_file,
+        samples=samples_task_file,
+        data=paths.DATA,
+    output:
+        "results/evaluation/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}/{labels}~{others}.csv",
+    log:
+        "logs/evaluation/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}/{labels}~{others}.log",
+    wildcard_constraints:
+        split="all|test",
+    conda:
+        "../../envs/ntkrepro.yaml"
+    threads: THREADS
+    resources:
+        gpu=GPU,
+    params:
+        kernel=kernel_kind,
+        others=lambda w: [
+            {"name": o, **dict(zip(("kind", "outputs"), paths.KERNELS[o]))}
+            for o in w.others.split("+")
+        ],
+        svm=canonical(config["svm"]),
+        invariance=canonical(config["invariance"]),
+        kernel_settings=canonical(config["kernel"]),
+        model=state_model,
+        compute=compute_params(),
+        code=code_version("evaluation.py"),
+    script:
+        "../scripts/evaluation.py"

@@ -144,7 +144,8 @@ def split_sizes(spec: dict) -> tuple[int, int]:
 
 
 def prepare(spec: dict) -> Dataset:
-    """Load, split, cap and normalize the dataset a ``dataset:`` config section describes."""
+    """Load, split, cap and normalize the dataset a ``dataset:`` config section describes (``normalize:
+    false`` keeps the pixel values in [0, 1], recorded as mean 0 and std 1)."""
     x_tr, y_tr, x_te, y_te = SOURCES[spec["name"]].read(spec)
     if spec.get("shift"):
         x_tr, x_te = shift_splits(x_tr, x_te, spec["shift"])
@@ -154,6 +155,9 @@ def prepare(spec: dict) -> Dataset:
     n_train, n_test = spec.get("n_train"), spec.get("n_test")
     x_tr, y_tr = x_tr[:n_train], y_tr[:n_train]
     x_te, y_te = x_te[:n_test], y_te[:n_test]
+
+    if not spec.get("normalize", True):  # the readers' values: pixels in [0, 1] (x / 255)
+        mean, std = np.zeros_like(mean), np.ones_like(std)
 
     def normalize(x: np.ndarray) -> torch.Tensor:
         x = (x - mean[None, :, None, None]) / std[None, :, None, None]

@@ -19,7 +19,7 @@ from types import ModuleType
 
 FIGURE = re.compile(r"(fig|table)(\d+)")
 
-KEYS = ("ortiz2021", "samarin2022")
+KEYS = ("ortiz2021", "samarin2022", "long2021")
 
 
 def load_all() -> dict[str, ModuleType]:

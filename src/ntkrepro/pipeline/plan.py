@@ -14,8 +14,8 @@ from ..papers import figure_modules
 from ..errors import ConfigError
 from ..training import FINAL, Recipe
 from . import paths
-from .requests import (Alignment, Eigenvalues, Invariance, Kernel, KernelAlignment, Metrics, Nads, Regression, Run,
-                       Spectrum, State, Svm, TaskFile)
+from .requests import (Alignment, Eigenvalues, Evaluation, Invariance, Kernel, KernelAlignment, Metrics, Nads,
+                       Regression, Run, Spectrum, State, Svm, TaskFile)
 
 GAUSSIAN = re.compile(r"gaussian(\d+)")
 FORM = re.compile(r"network|linearized|unbiased-e(\d+)")
@@ -120,6 +120,14 @@ class Plan:
             if request.kernel.split != "all":
                 raise ConfigError(f"a kernel {folder} needs the kernel of a task's training and test samples (split all)")
             return paths.derived(self.path(request.kernel), folder, f"/{request.task}.csv")
+        if isinstance(request, Evaluation):
+            if request.kernel.split not in ("all", "test"):
+                raise ConfigError("an evaluation needs the kernel of a task's training and test samples (split all) "
+                                  "or of its test samples (split test)")
+            if not request.others or any(k not in paths.KERNELS for k in request.others):
+                raise ConfigError(f"an evaluation compares its kernel with other kinds among {', '.join(paths.KERNELS)}; "
+                                  f"got {request.others!r}")
+            return paths.derived(self.path(request.kernel), "evaluation", f"/{request.task}~{'+'.join(request.others)}.csv")
         if isinstance(request, Invariance):
             return paths.derived(self.path(request.kernel), "invariance")
         if isinstance(request, KernelAlignment):

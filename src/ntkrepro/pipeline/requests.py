@@ -123,6 +123,22 @@ class KernelAlignment:
 
 
 @dataclass(frozen=True)
+class Evaluation:
+    """Kernel measures of one network state on a task, in one job (one file): from ``kernel`` (the
+    state's kernel on the task's samples; split ``all``: its training samples then its test samples,
+    or split ``test``) and the network itself —
+    the network's own training loss and errors (split all) or test error (split test); a hard-margin
+    SVM trained on the training block and tested on the test block (split all), of ``kernel`` and of
+    each kind in ``others`` (computed in the job); the uncentred alignment and CKA of ``kernel`` with
+    each of ``others`` on the test samples; and the invariance of ``kernel``'s features to the
+    transform families on the test samples (at most ``invariance.samples`` of them)."""
+
+    kernel: Kernel
+    task: str
+    others: tuple[str, ...] = ("conjugate",)
+
+
+@dataclass(frozen=True)
 class Nads:
     """The neural anisotropy directions of a network at θ0 and their alignments σ_j²."""
 

@@ -1,0 +1,413 @@
+"""Long 2021: the networks' sizing rule and parameter counts, Keras' initialization, every claim of
+the scorecard on small hand-made tables whose verdicts are known (one that holds, one that does not),
+and the plans of the shipped configurations."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from torch import nn
+
+from ntkrepro import config as cfg
+from ntkrepro.errors import ConfigError
+from ntkrepro.models import build_model, initialize, parameter_count
+from ntkrepro.models import mlp as mlp_arch
+from ntkrepro.models import vgg as vgg_arch
+from ntkrepro.papers import load_all
+from ntkrepro.papers.long2021 import (common, fig1, fig2, fig3, fig4, fig5, fig6, fig7, fig8, fig9, fig10, fig11,
+                                      fig12, fig13, fig14, fig15, fig16)
+from ntkrepro.pipeline.plan import Plan
+
+ROOT = Path(__file__).resolve().parents[1]
+PAPERS = load_all()
+SCHEMA = cfg.load_schema(ROOT / "workflow/schemas/config.schema.yaml", PAPERS)
+NAN = float("nan")
+
+
+# ---- networks ---------------------------------------------------------------------------------
+
+def test_vgg_sized_from_a_budget_as_the_authors_code():
+    assert vgg_arch.width_for_budget(1e5, 28, 1) == 38  # the code's default budget: 38/76 channels
+    assert vgg_arch.width_for_budget(5e4, 28, 1) == 26  # the paper's text: 26/52 channels
+    assert vgg_arch.width_for_budget(1e6, 28, 1) == 119  # mega-VGG: 119/238
+    assert vgg_arch.width_for_budget(1e5, 32, 3) == 37  # CIFAR-10
+    assert vgg_arch.approximate_parameters(28, 1, 38) == 105_185  # his (over)estimate
+    model = build_model("vgg", (1, 28, 28), {"budget": 1e5})
+    assert parameter_count(model) == 95_267  # ≈ 95K true parameters
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    assert [c.out_channels for c in convs] == [38, 38, 76, 76] and all(c.kernel_size == (3, 3) for c in convs)
+    assert model.classifier.in_features == 76 * 7 * 7 and model.classifier.out_features == 1
+    assert parameter_count(build_model("vgg", (1, 28, 28), {"budget": 1e6})) == 905_591
+    assert parameter_count(build_model("vgg", (1, 28, 28), {"channels": 26})) == 45_527
+
+
+def test_vgg_pools_odd_sizes_like_keras_same_padding():
+    model = build_model("vgg", (1, 14, 14), {"channels": 4})  # 14 -> 7 -> 4 (Keras: ceil)
+    assert model.classifier.in_features == 8 * 4 * 4
+    assert model(torch.randn(3, 1, 14, 14)).shape == (3,)
+
+
+def test_vgg_takes_channels_or_budget():
+    with pytest.raises(ConfigError, match="exactly one of the options 'channels' and 'budget'"):
+        build_model("vgg", (1, 28, 28), {"channels": 4, "budget": 1e5})
+    with pytest.raises(ConfigError, match="exactly one"):
+        build_model("vgg", (1, 28, 28), {})
+
+
+def test_mlp_sized_from_a_budget_as_the_authors_code():
+    assert mlp_arch.width_for_budget(1e5, 784, 4) == 94
+    assert mlp_arch.approximate_parameters(784, 94, 4) == 100_581
+    model = build_model("mlp", (1, 28, 28), {"widths": [1, 1, 1, 1], "budget": 1e5})
+    assert [m.out_features for m in model.net if isinstance(m, nn.Linear)] == [94, 94, 94, 94, 1]
+    same = build_model("mlp", (1, 28, 28), {"widths": [94, 94, 94, 94]})
+    assert parameter_count(model) == parameter_count(same) == 100_675
+
+
+def test_keras_initialization_is_glorot_uniform_with_zero_biases():
+    model = initialize(build_model("vgg", (1, 28, 28), {"budget": 1e5}), "keras", 0)
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            w = m.weight.detach()
+            receptive = w[0, 0].numel()
+            limit = math.sqrt(6 / ((w.shape[0] + w.shape[1]) * receptive))
+            assert float(w.abs().max()) <= limit and float(w.abs().max()) > 0.95 * limit
+            assert abs(float(w.std()) / (limit / math.sqrt(3)) - 1) < 0.05  # uniform on ±limit
+            assert torch.all(m.bias == 0)
+    again = initialize(build_model("vgg", (1, 28, 28), {"budget": 1e5}), "keras", 0)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values()))
+
+
+# ---- hand-made tables ---------------------------------------------------------------------------
+
+COLUMNS = ("model", "task", "group", "augmentation", "x", "series", "mean")
+
+
+def table(rows, x="epoch"):
+    """rows: (model, task, group, augmentation, {x: mean}, series) -> the CSV's columns."""
+    cols = {c: [] for c in ("model", "task", "group", "augmentation", x, "series", "mean", "ci", "n")}
+    for model, task, group, aug, values, series in rows:
+        for xv, mean in values.items():
+            for c, v in zip(("model", "task", "group", "augmentation", x, "series", "mean", "ci", "n"),
+                            (model, task, group, aug, xv, series, mean, NAN, 1)):
+                cols[c].append(v)
+    return {k: np.asarray(v, dtype=float if k in (x, "mean", "ci", "n", "augmentation") else None)
+            for k, v in cols.items()}
+
+
+def verdicts(claims):
+    return [c.holds for c in claims]
+
+
+def vgg(task="3 vs 8", group="mnist"):
+    return "VGG", task, group
+
+
+def mlp(task="3 vs 8"):
+    return "MLP", task, "mnist"
+
+
+CIFAR = ("VGG", "4 vs 9 of mnist-5k (stand-in for CIFAR-10 cat vs dog)", "cifar")
+MEGA = ("mega-VGG", "3 vs 8", "mnist")
+SVM, NET, CONJ = "svm after kernel", "network", "svm conjugate kernel"
+
+
+def row(setting, values, series, aug=0):
+    return (*setting, aug, values, series)
+
+
+def test_fig1_claims():
+    holds = fig1.claims(table([
+        row(mlp(), {0: 0.2, 1: 0.1, 3: 0.05, 10: 0.04}, SVM),
+        row(vgg(), {0: 0.02, 1: 0.019, 3: 0.018, 10: 0.018}, SVM),
+        row(CIFAR, {0: 0.4, 10: 0.2}, SVM)]))
+    assert verdicts(holds) == [True, True, True]
+    assert [c.value for c in holds] == pytest.approx([0.2, 0.1 - 0.8, 0.5])
+    fails = fig1.claims(table([
+        row(mlp(), {0: 0.1, 1: 0.1, 3: 0.1, 10: 0.1}, SVM),
+        row(vgg(), {0: 0.2, 10: 0.1}, SVM),
+        row(CIFAR, {0: 0.3, 10: 0.3}, SVM)]))
+    assert verdicts(fails) == [False, False, False]
+
+
+def test_fig2_and_fig3_claims():
+    svm = {0: 0.5, 1: 0.1, 3: 0.05, 10: 0.04}
+    holds = table([row(vgg(), svm, SVM), row(vgg(), {0: 0.5, 1: 0.3, 3: 0.1, 10: 0.04}, NET)])
+    assert verdicts(fig2.claims(holds)) == [True, True]
+    assert [c.value for c in fig2.claims(holds)] == pytest.approx([0.125, 0.0])
+    assert verdicts(fig3.claims(holds)) == [True] and fig3.claims(holds)[0].value == pytest.approx(0.2)
+    network_ahead = table([row(vgg(), svm, SVM), row(vgg(), {0: 0.5, 1: 0.05, 3: 0.03, 10: 0.02}, NET)])
+    assert verdicts(fig2.claims(network_ahead)) == [False, None]  # the SVM never led: nothing to catch up
+    assert verdicts(fig3.claims(network_ahead)) == [False]
+    never_catches_up = table([row(vgg(), svm, SVM), row(vgg(), {0: 0.5, 1: 0.3, 3: 0.2, 10: 0.2}, NET)])
+    assert verdicts(fig2.claims(never_catches_up)) == [True, False]
+    assert fig2.claims(never_catches_up)[1].value == pytest.approx(0.16 / 0.2)
+
+
+def test_fig4_claims():
+    swap = "invariance quadrant swap"
+    holds = fig4.claims(table([
+        row(vgg(), {0: 0.9, 1: 0.85, 10: 0.8}, swap), row(mlp(), {0: 0.3, 1: 0.7, 10: 0.5}, swap),
+        row(CIFAR, {0: 0.9, 1: 0.8, 10: 0.6}, swap), row(MEGA, {0: 0.9, 1: 0.8, 10: 0.7}, swap)]))
+    assert verdicts(holds) == [True] * 8
+    assert [c.value for c in holds] == pytest.approx([-0.1, -0.2, 0.4, -0.2, 0.2, -1 / 3, -1 / 3 + 1 / 9, -0.1])
+    fails = fig4.claims(table([
+        row(vgg(), {0: 0.8, 1: 0.85, 10: 0.9}, swap), row(mlp(), {0: 0.95, 1: 0.9, 10: 0.92}, swap),
+        row(CIFAR, {0: 0.8, 10: 0.9}, swap), row(MEGA, {0: 0.9, 10: 0.95}, swap)]))
+    assert verdicts(fails) == [False] * 8
+
+
+def test_fig5_claims():
+    families = ("invariance translation", "invariance zoom", "invariance rotation")
+
+    def rows(base, shape, cifar_rotation):
+        out = []
+        for setting, a in ((vgg(), base["VGG"]), (mlp(), base["MLP"]), (CIFAR, base["VGG"])):
+            for s in families:
+                values = cifar_rotation if (setting == CIFAR and s == "invariance rotation") else shape(a)
+                out.append(row(setting, values, s))
+        return out
+
+    holds = fig5.claims(table(rows({"VGG": 0.6, "MLP": 0.3}, lambda a: {0: a, 1: a + 0.3, 10: a + 0.1},
+                                   {0: 0.8, 1: 0.9, 10: 0.5})))
+    assert verdicts(holds) == [True] * 5
+    assert [c.value for c in holds] == pytest.approx([1, 1, 8 / 9, -0.3, -0.375])
+    fails = fig5.claims(table(rows({"VGG": 0.6, "MLP": 0.7}, lambda a: {0: a, 1: a - 0.1, 10: a},
+                                   {0: 0.6, 1: 0.5, 10: 0.6})))
+    assert verdicts(fails) == [False] * 5
+
+
+def test_fig6_claims():
+    a = "alignment"
+    holds = fig6.claims(table([row(vgg(), {0: 0.95, 1: 0.9, 10: 0.85}, a), row(MEGA, {0: 0.97, 10: 0.9}, a),
+                               row(mlp(), {0: 0.9, 10: 0.4}, a), row(CIFAR, {0: 0.9, 10: 0.5}, a)]))
+    assert verdicts(holds) == [True] * 5
+    assert [c.value for c in holds] == pytest.approx([0.85, 0.06, 0.9, -0.5, -0.4])
+    fails = fig6.claims(table([row(vgg(), {0: 0.7, 1: 0.9, 10: 0.6}, a), row(MEGA, {0: 0.7, 10: 0.8}, a),
+                               row(mlp(), {0: 0.5, 10: 0.6}, a), row(CIFAR, {0: 0.9, 10: 0.88}, a)]))
+    assert verdicts(fails) == [False] * 5
+
+
+def test_fig7_claims():
+    ntk = {0: 0.05, 1: 0.03, 10: 0.02}
+    bumped = lambda d, x: {k: v + x for k, v in d.items()}  # noqa: E731
+    cifar_ntk = {0: 0.4, 1: 0.3, 3: 0.25, 10: 0.2}
+    holds = fig7.claims(table([
+        row(vgg(), ntk, SVM), row(vgg(), bumped(ntk, 0.005), CONJ),
+        row(vgg("5 vs 6"), ntk, SVM), row(vgg("5 vs 6"), {0: 0.06, 1: 0.08, 10: 0.07}, CONJ),
+        row(mlp(), ntk, SVM), row(mlp(), bumped(ntk, 0.002), CONJ),
+        row(mlp("5 vs 6"), ntk, SVM), row(mlp("5 vs 6"), bumped(ntk, 0.003), CONJ),
+        row(CIFAR, cifar_ntk, SVM), row(CIFAR, {0: 0.4, 1: 0.35, 3: 0.3, 10: 0.21}, CONJ)]))
+    assert verdicts(holds) == [True, True, True]
+    assert [c.value for c in holds] == pytest.approx([0.6, 0.05 - 0.11 / 3, 0.2])
+    fails = fig7.claims(table([
+        row(vgg(), ntk, SVM), row(vgg(), bumped(ntk, 0.005), CONJ),
+        row(vgg("5 vs 6"), ntk, SVM), row(vgg("5 vs 6"), bumped(ntk, 0.001), CONJ),
+        row(mlp(), ntk, SVM), row(mlp(), bumped(ntk, 0.05), CONJ),
+        row(mlp("5 vs 6"), ntk, SVM), row(mlp("5 vs 6"), bumped(ntk, 0.05), CONJ),
+        row(CIFAR, cifar_ntk, SVM), row(CIFAR, {0: 0.4, 1: 0.35, 3: 0.3, 10: 0.3}, CONJ)]))
+    assert verdicts(fails) == [False, False, False]
+    no_five_six = fig7.claims(table([row(vgg(), ntk, SVM), row(vgg(), bumped(ntk, 0.005), CONJ)]))
+    assert no_five_six[1].holds is None and no_five_six[2].holds is None  # not computable, not a verdict
+
+
+def test_fig8_claims():
+    s = "invariance translation"
+    holds = fig8.claims(table([row(vgg(), {0: 0.5, 3: 0.6}, s), row(vgg(), {0: 0.5, 3: 0.58}, s, aug=1)]))
+    assert verdicts(holds) == [True] and holds[0].value == pytest.approx(-0.02)
+    fails = fig8.claims(table([row(vgg(), {0: 0.5, 3: 0.6}, s), row(vgg(), {0: 0.5, 3: 0.7}, s, aug=1)]))
+    assert verdicts(fails) == [False]
+
+
+def lr_table(rows):
+    return table(rows, x="lr")
+
+
+def test_fig9_claims():
+    holds = fig9.claims(lr_table([row(vgg(), {0.01: 0.05, 0.1: 0.03}, SVM), row(vgg(), {0.01: 0.06, 0.1: 0.05}, NET)]))
+    assert verdicts(holds) == [True, True]
+    assert [c.value for c in holds] == pytest.approx([-0.02, 0.015])
+    fails = fig9.claims(lr_table([row(vgg(), {0.01: 0.03, 0.1: 0.05}, SVM), row(vgg(), {0.01: 0.02, 0.1: 0.04}, NET)]))
+    assert verdicts(fails) == [False, False]
+
+
+def test_fig10_and_fig11_claims():
+    swap = "invariance quadrant swap"
+    assert verdicts(fig10.claims(lr_table([row(vgg(), {0.01: 0.8, 0.1: 0.6}, swap)]))) == [True]
+    assert verdicts(fig10.claims(lr_table([row(vgg(), {0.01: 0.6, 0.1: 0.8}, swap)]))) == [False]
+    more = fig11.claims(lr_table([row(vgg(), {0.01: 0.5, 0.1: 0.7}, "invariance zoom")]))
+    less = fig11.claims(lr_table([row(vgg(), {0.01: 0.7, 0.1: 0.5}, "invariance zoom")]))
+    assert verdicts(more) == [True, False] and verdicts(less) == [False, True]  # the paper's two readings
+    assert more[0].value == pytest.approx(0.2) and less[1].value == pytest.approx(-0.2)
+
+
+def test_fig12_claims():
+    a = "alignment"
+    holds = fig12.claims(lr_table([row(vgg(), {0.01: 0.9, 0.1: 0.8}, a), row(mlp(), {0.01: 0.3, 0.1: 0.5}, a)]))
+    assert verdicts(holds) == [True, True]
+    fails = fig12.claims(lr_table([row(vgg(), {0.01: 0.8, 0.1: 0.9}, a), row(mlp(), {0.01: 0.5, 0.1: 0.3}, a)]))
+    assert verdicts(fails) == [False, False]
+
+
+def test_fig13_claims():
+    holds = fig13.claims(lr_table([row(vgg(), {0.01: 0.05, 0.1: 0.04}, SVM), row(vgg(), {0.01: 0.08, 0.1: 0.05}, CONJ)]))
+    assert verdicts(holds) == [True, True] and [c.value for c in holds] == pytest.approx([0.02, -0.02])
+    fails = fig13.claims(lr_table([row(vgg(), {0.01: 0.05, 0.1: 0.04}, SVM), row(vgg(), {0.01: 0.04, 0.1: 0.05}, CONJ)]))
+    assert verdicts(fails) == [False, False]
+
+
+def test_fig14_claims():
+    s = "invariance translation"
+    holds = fig14.claims(lr_table([row(vgg(), {0.01: 0.6, 0.1: 0.5}, s, aug=1), row(CIFAR, {0.01: 0.6, 0.1: 0.3}, s, aug=1),
+                                   row(vgg(), {0.01: 0.1, 0.1: 0.9}, s)]))  # runs without augmentation: ignored
+    assert verdicts(holds) == [True, True] and [c.value for c in holds] == pytest.approx([-0.2, -0.2])
+    fails = fig14.claims(lr_table([row(vgg(), {0.01: 0.5, 0.1: 0.6}, s, aug=1), row(CIFAR, {0.01: 0.5, 0.1: 0.7}, s, aug=1)]))
+    assert verdicts(fails) == [False, False]
+
+
+def budget_table(errors):
+    cols = {c: [] for c in ("model", "task", "group", "budget", "parameters", "epoch", "mean", "ci", "n")}
+    for budget, error in errors.items():
+        for c, v in zip(cols, ("VGG", "3 vs 8", "mnist", budget, budget * 0.95, 10, error, NAN, 1)):
+            cols[c].append(v)
+    return {k: np.asarray(v) for k, v in cols.items()}
+
+
+def test_fig15_claims():
+    holds = fig15.claims(budget_table({60000: 0.03, 80000: 0.028, 100000: 0.025}))
+    assert verdicts(holds) == [True] and holds[0].value == pytest.approx(0.005)
+    assert verdicts(fig15.claims(budget_table({60000: 0.06, 80000: 0.04, 100000: 0.035}))) == [False]
+
+
+def test_fig16_claims():
+    holds = fig16.claims(table([row(vgg(), {0: 0.5, 10: 0.05}, NET), row(vgg(), {0: 0.5, 10: 0.03}, NET, aug=1),
+                                row(vgg(), {0: 0.5, 10: 0.04}, SVM), row(vgg(), {0: 0.5, 10: 0.03}, SVM, aug=1)]))
+    assert verdicts(holds) == [True, True] and [c.value for c in holds] == pytest.approx([0.02, 0.01])
+    fails = fig16.claims(table([row(vgg(), {0: 0.5, 10: 0.03}, NET), row(vgg(), {0: 0.5, 10: 0.05}, NET, aug=1),
+                                row(vgg(), {0: 0.5, 10: 0.03}, SVM), row(vgg(), {0: 0.5, 10: 0.04}, SVM, aug=1)]))
+    assert verdicts(fails) == [False, False]
+
+
+def test_confidence_intervals_are_sd_over_root_n():
+    mean, half, n = common.ci([1.0, 2.0, 3.0, NAN])
+    assert (mean, n) == (2.0, 3) and half == pytest.approx(1.0 / math.sqrt(3))
+    assert np.isnan(common.ci([1.0])[1]) and common.ci([])[2] == 0
+    assert common.slope_vs_log([0.01, 0.1], [1.0, 3.0]) == pytest.approx(2.0)
+    assert np.isnan(common.slope_vs_log([0.1], [1.0]))
+
+
+def test_every_figure_draws_its_axes_from_a_table():
+    """Each plot names its axes (the workflow test checks the PDFs; this, the drawing code on odd tables)."""
+    import matplotlib.pyplot as plt
+
+    from ntkrepro import plotting
+
+    epoch = table([row(s, {0: 0.5, 1: 0.4, 10: 0.3}, series, aug) for s in (vgg(), mlp(), CIFAR, MEGA)
+                   for series in (SVM, NET, CONJ, "alignment", "invariance quadrant swap", "invariance translation",
+                                  "invariance zoom", "invariance rotation") for aug in (0, 1)])
+    lr = table([row(s, {0.01: 0.5, 0.1: 0.4}, series, aug) for s in (vgg(), mlp(), CIFAR)
+                for series in (SVM, NET, CONJ, "alignment", "invariance quadrant swap", "invariance translation",
+                               "invariance zoom", "invariance rotation") for aug in (0, 1)], x="lr")
+    for module in (fig1, fig2, fig3, fig4, fig5, fig6, fig7, fig8, fig16):
+        words = " | ".join(plotting.texts(module.plot(epoch, "title")))
+        assert "epochs" in words, module.__name__
+        plt.close("all")
+    for module in (fig9, fig10, fig11, fig12, fig13, fig14):
+        words = " | ".join(plotting.texts(module.plot(lr, "title")))
+        assert "learning rate" in words, module.__name__
+        plt.close("all")
+    words = " | ".join(plotting.texts(fig15.plot(budget_table({60000: 0.03, 100000: 0.02}), "title")))
+    assert "parameters" in words and "test error" in words
+
+
+# ---- plans ----------------------------------------------------------------------------------------
+
+def load(path):
+    return yaml.safe_load((ROOT / path).read_text())
+
+
+def merged(*paths):
+    from snakemake.utils import update_config
+
+    config = load("config/config.yaml")
+    for path in paths:
+        update_config(config, load(path))
+    return config
+
+
+def plan(config):
+    return Plan(cfg.validate(config, SCHEMA), PAPERS)
+
+
+def test_default_plan_names_the_stand_in_and_builds_every_figure():
+    p = plan(merged())
+    figures = p.paper_figures("long2021")
+    assert [f.key for f in figures] == [f"fig{n}" for n in range(1, 17)]
+    assert p.targets("long2021")[-2:] == ["figures/long2021/claims.md", "figures/long2021/claims.csv"]
+    assert "figures/long2021/fig16.pdf" in p.targets("long2021")
+    assert "stand-in" in p.scale("long2021") or "mnist-5k" in p.scale("long2021")
+    # the CIFAR-10 panels: class 4 vs 9 of the default dataset, in [0, 1] pixels
+    assert "mnist-5k-raw" in p.datasets and p.datasets["mnist-5k-raw"]["normalize"] is False
+    runs = {(r.task, r.model) for r in p.runs()}
+    assert ("4v9-n256", "long-vgg") in runs and ("3v8-n256", "long-mega-vgg") in runs
+    assert ("4v9-n256", "long-mlp") not in runs  # the fully connected network is an MNIST panel only
+
+
+def test_cifar10_dataset_gives_cat_vs_dog():
+    config = merged("config/cifar10.yaml")
+    p = plan(config)
+    assert {r.task for r in p.runs() if r.model == "long-vgg"} >= {"3v5-n256"}
+    fig1 = next(f for f in p.paper_figures("long2021") if f.key == "fig1")
+    assert fig1.labels["eval"][-1]["task"] == "cat vs dog"
+
+
+def test_paper_plan_has_the_papers_sizes():
+    p = plan(merged("config/paper.yaml"))
+    runs = p.runs()
+    seeds = {r.seed for r in runs if r.model == "long-vgg"}
+    assert len(seeds) == 10
+    tasks = {(r.dataset, r.task) for r in runs}
+    assert ("mnist-raw", "3v8") in tasks and ("cifar10-full-raw", "3v5") in tasks
+    lrs = {p.recipes[r.recipe]["lr"] for r in runs if p.recipes[r.recipe].get("until_loss")}
+    assert lrs == {0.001, 0.003, 0.01, 0.03, 0.1, 0.02, 0.04}
+    epochs = {e for r in runs if r.recipe == "long2021" for e in p.checkpoints(r)}
+    assert epochs == {0, 1, 3, 10, 30, 100, 200}
+    assert p.model_spec("long-mega-vgg")["options"]["budget"] == 1e6
+
+
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (lambda c: c["long2021"].update(pairs=[[3, 3]]), "'long2021.pairs.0': a pair needs two different classes"),
+        (lambda c: c["long2021"]["cifar"].update(dataset="cifar"), "'long2021.cifar.dataset': 'cifar' is not a configured dataset"),
+        (lambda c: c["long2021"].update(dataset="mnist"), "'long2021.dataset': 'mnist' is not a configured dataset"),
+        (lambda c: c["long2021"]["lr"].update(recipe="long2021"), "'long2021.lr.recipe': recipe 'long2021' has no until_loss"),
+        (lambda c: c["long2021"].update(epochs=[0, 1, 300]), "'long2021.epochs': epoch 300 is beyond the 30 epochs of recipe"),
+        (lambda c: c["long2021"]["fig3"].update(epochs=[0, 50]), "'long2021.fig3.epochs': epoch 50 is beyond"),
+        (lambda c: c["long2021"].update(models={"vgg": "vgg16"}), "'long2021.models.vgg': model 'vgg16' is not defined"),
+        (lambda c: c["long2021"]["fig15"].update(epochs=[0, 10]), "'long2021.fig15.epochs': epochs must lie in 1..30"),
+        (lambda c: c["long2021"].update(pairs=[[3, 10]]), "'long2021.pairs.0.1'"),
+        (lambda c: c["long2021"].update(recipe="long2021-until"), "'long2021.recipe': recipe 'long2021-until' stops at a"),
+    ],
+)
+def test_bad_long2021_configs_name_the_key(edit, message):
+    config = load("config/config.yaml")
+    edit(config)
+    with pytest.raises(ConfigError) as e:
+        plan(config)
+    assert message in str(e.value)
+
+
+def test_an_evaluation_reads_a_kernel_of_all_or_test_samples():
+    from ntkrepro.pipeline import Evaluation, Kernel, State
+
+    p = plan(merged())
+    state = State("mnist-5k-raw", "long-vgg", 42)
+    assert p.path(Evaluation(Kernel(state, "3v8-n256", "all"), "3v8-n256")) == (
+        "results/evaluation/mnist-5k-raw/3v8-n256/all/long-vgg-seed42/init/ntk/3v8-n256~conjugate.csv")
+    with pytest.raises(ConfigError, match="split all"):
+        p.path(Evaluation(Kernel(state, "3v8-n256", "train"), "3v8-n256"))
+    with pytest.raises(ConfigError, match="other kinds"):
+        p.path(Evaluation(Kernel(state, "3v8-n256", "test"), "3v8-n256", ("nonsense",)))

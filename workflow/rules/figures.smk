@@ -59,7 +59,7 @@ rule figure_markdown:
             "figures/{item}.md",
             caption="../report/figure.rst",
             category=lambda w: PLAN.papers[PLAN.figure(w.item).paper].TITLE,
-            labels=lambda w: {"figure": PLAN.figure(w.item).key + " (table)"},
+            labels=lambda w: {"figure": f"{PLAN.figure(w.item).key} (table)"},
         ),
     log:
         "logs/figures/{item}.markdown.log",

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import textwrap  # noqa: E402
 
-from matplotlib.ticker import NullFormatter  # noqa: E402
+from matplotlib.ticker import NullFormatter, ScalarFormatter  # noqa: E402
 
 from . import io  # noqa: E402
 
@@ -51,6 +51,15 @@ def index_axis(ax, values) -> None:
     ax.set_xscale("log")
     ax.set_xticks(ticks, labels=[str(t) for t in ticks])
     ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def plain_log_axis(axis) -> None:
+    """A log-scaled axis labelled with plain numbers (0.5, 1, 60, not 10⁰), no minor labels: for
+    values that are not integers (width factors below 1)."""
+    formatter = ScalarFormatter()
+    formatter.set_scientific(False)
+    axis.set_major_formatter(formatter)
+    axis.set_minor_formatter(NullFormatter())
 
 
 def epoch_axis(ax, epochs) -> None:

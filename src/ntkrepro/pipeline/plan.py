@@ -249,6 +249,10 @@ class Plan:
             raise ConfigError(f"dataset {name!r} is defined twice, differently: {self.datasets[name]} and {spec}")
         return name
 
+    def runs(self) -> list[Run]:
+        """Every training run the enabled figures need (each once, with the union of their epochs)."""
+        return list(self._epochs)
+
 
 def _compact(value) -> str:
     return str(value).lower() if not isinstance(value, float) else f"{value:g}"

@@ -332,18 +332,19 @@ def lr_axis(ax, lrs=None):
 def grid(n: int, width: float = 3.3, height: float = 2.6):
     cols = min(n, 3)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows + 0.6 * rows), squeeze=False,
+                             layout="constrained")
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     return fig, list(axes.flat[:n])
 
 
 def finish(fig, axes, title: str, legend_ax=None):
+    # below each panel, never over its data (the panels' curves fill their axes)
     for ax in axes:
         if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=6, frameon=False)
+            ax.legend(fontsize=6, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
     fig.suptitle(plotting.wrap(title, 110), fontsize=8)
-    fig.tight_layout()
     return fig
 
 

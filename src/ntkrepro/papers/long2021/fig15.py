@@ -113,6 +113,7 @@ def plot(t, title):
                            color=c.TASK_COLORS[i % len(c.TASK_COLORS)], ls=styles[j % len(styles)],
                            marker="o" if model == "VGG" else "s",
                            label=f"{model}, {c.short(task)}, {e} epochs")
+        ax.xaxis.set_major_formatter(lambda v, _: f"{v / 1000:g}K")  # 55000 60000 ... ran together
         ax.set_xlabel("parameters")
         ax.set_ylabel("network test error")
         ax.set_title(name + (" (stand-in)" if any("(stand-in" in k for _, k in keys) else ""))

@@ -71,6 +71,8 @@ def base():
         (lambda c: c["kernel"].update(dtype="float16"), "'kernel.dtype'"),
         (lambda c: c["ortiz2021"]["fig7"].pop("target"), "missing key 'ortiz2021.fig7.target'"),
         (lambda c: c["ortiz2021"].update(reference_samples=None) or c["ortiz2021"]["fig7"].update(target=1001), "'ortiz2021.fig7.target': eigenfunction 1001 is beyond spectrum.k (1000)"),
+        (lambda c: c["ortiz2021"]["fig7"].update(eigenfunctions=20000), "'ortiz2021.fig7.eigenfunctions': 1667 eigenfunctions are more than spectrum.k (1000) keeps"),
+        (lambda c: c["ortiz2021"]["fig7"].update(eigenfunctions=400, target=500), "'ortiz2021.fig7.eigenfunctions': the target φ_42 lies beyond the 33 eigenfunctions shown"),
         (lambda c: c["spectrum"].update(k=6000), "'spectrum.k': 6000 eigenpairs asked for, but the Gram matrix has only 5000"),
         (lambda c: c["recipes"]["ortiz2021"].update(batch_size=5000), "'recipes.ortiz2021.batch_size': 5000 exceeds the 4000 training samples"),
         (lambda c: c["dataset"].update(name="synthetic", n_test=None), "needs dataset.n_train and dataset.n_test"),

@@ -81,6 +81,18 @@ def test_fig7_claims():
     assert verdicts(flat) == [False] and flat[0].value == pytest.approx(0.25)
 
 
+def test_fig7_table_keeps_the_window_and_marks_the_target(tmp_path):
+    alignments = {}
+    for name, values in (("before", [4.0, 3.0, 2.0, 1.0]), ("after", [8.0, 6.0, 40.0, 900.0])):
+        path = tmp_path / f"{name}.csv"
+        path.write_text("index,alignment\n" + "".join(f"{j},{v}\n" for j, v in enumerate(values, start=1)))
+        alignments[name] = [({}, path)]
+    t = fig7.table(alignments, {"target": 3, "window": 3})
+    assert t["index"].tolist() == [1, 2, 3] and t["is_target"].tolist() == [0, 0, 1]
+    assert t["alpha_trained"].tolist() == [8.0, 6.0, 40.0]
+    assert verdicts(fig7.claims(t)) == [True]  # φ_4 beyond the window grows more, and is not compared
+
+
 def fig8_table(losses, accuracies):
     names = [fig8.NETWORK, fig8.AT_INIT, fig8.AT_TRAINED]
     rows = {"model": [], "epoch": [], "train_loss": [], "test_accuracy": []}

@@ -6,6 +6,7 @@ import numpy as np
 
 from ... import io, plotting
 from ...claims import Claim, check
+from ...errors import ConfigError
 from ...pipeline import Alignment, Kernel, Needs
 from .common import eigenfunction_index, eigenfunction_name, MODEL, eigenfunction_task
 
@@ -13,22 +14,44 @@ SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "required": ["target"],
-    "properties": {"model": {**MODEL, "default": "lenet"}, "target": {"type": "integer", "minimum": 1}},
+    "properties": {
+        "model": {**MODEL, "default": "lenet"},
+        "target": {"type": "integer", "minimum": 1},
+        "eigenfunctions": {"type": ["integer", "null"], "minimum": 1, "default": None},
+    },
 }
+
+
+def window(ctx) -> int:
+    """How many eigenfunctions the figure shows and its claim compares: the paper's K (of its
+    60,000-sample kernel) at the same relative depth of this kernel, as the target; every eigenpair
+    the spectrum keeps when the key is null."""
+    s, k = ctx.section, ctx.config["spectrum"]["k"]
+    if s["eigenfunctions"] is None:
+        return k
+    shown = eigenfunction_index(ctx, s["eigenfunctions"])
+    key = f"config key '{ctx.paper_key}.{ctx.key}.eigenfunctions'"
+    if shown > k:
+        raise ConfigError(f"{key}: {shown} eigenfunctions are more than spectrum.k ({k}) keeps")
+    target = eigenfunction_index(ctx, s["target"])
+    if target > shown:
+        raise ConfigError(f"{key}: the target φ_{target} lies beyond the {shown} eigenfunctions shown")
+    return shown
 
 
 def needs(ctx) -> Needs:
     s = ctx.section
-    run = ctx.run(eigenfunction_task(ctx, "target", eigenfunction_index(ctx, s["target"])), s["model"])
+    target = eigenfunction_index(ctx, s["target"])
+    run = ctx.run(eigenfunction_task(ctx, "target", target), s["model"])
     before, after = (Alignment(Kernel(ctx.state(s["model"], run=run, epoch=e))) for e in (0, "final"))
-    return Needs({"before": [({}, before)], "after": [({}, after)]}, {"target": eigenfunction_index(ctx, s["target"])})
+    return Needs({"before": [({}, before)], "after": [({}, after)]}, {"target": target, "window": window(ctx)})
 
 
 def title(ctx) -> str:
     s = ctx.section
     n_train, n_test = ctx.sizes()
     return (
-        f"{s['model']} on {ctx.dataset} ({n_train + n_test:,} samples, K = {ctx.config['spectrum']['k']:,} "
+        f"{s['model']} on {ctx.dataset} ({n_train + n_test:,} samples, the first {window(ctx):,} "
         f"eigenfunctions of the NTK at θ0)\ntrained {ctx.recipe().epochs} epochs on sign({eigenfunction_name(ctx, ctx.section['target'])})"
     )
 
@@ -36,7 +59,7 @@ def title(ctx) -> str:
 def caption(ctx) -> str:
     s = ctx.section
     return (
-        "**Figure 7.** Alignment α_t(φ_j) = φ_jᵀ Θ_t φ_j / ‖φ_j‖² of the first K eigenfunctions of the NTK at "
+        f"**Figure 7.** Alignment α_t(φ_j) = φ_jᵀ Θ_t φ_j / ‖φ_j‖² of the first {window(ctx):,} eigenfunctions of the NTK at "
         "initialization with the NTK before training (left, where α_0(φ_j) = λ_j) and after training (right) "
         f"a {s['model']} to predict sign({eigenfunction_name(ctx, ctx.section['target'])}) on {ctx.dataset}. The paper's claim: training raises "
         "the target's alignment much more than any other eigenfunction's. Scorecard: Figure 7 line."
@@ -44,13 +67,14 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    """α at initialization and after training of every eigenfunction, the target marked."""
+    """α at initialization and after training of the first `window` eigenfunctions, the target marked."""
     before, after = (io.read_csv(inputs[name][0][1]) for name in ("before", "after"))
+    shown = before["index"] <= params["window"]
     return {
-        "index": before["index"].astype(int),
-        "alpha_init": before["alignment"],
-        "alpha_trained": after["alignment"],
-        "is_target": (before["index"] == params["target"]).astype(int),
+        "index": before["index"][shown].astype(int),
+        "alpha_init": before["alignment"][shown],
+        "alpha_trained": after["alignment"][shown],
+        "is_target": (before["index"][shown] == params["target"]).astype(int),
     }
 
 

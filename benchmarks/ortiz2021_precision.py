@@ -13,6 +13,7 @@ eigenvectors, and the share of samples whose sign label sign(φ_j) agrees.
 from __future__ import annotations
 
 import argparse
+import copy
 import time
 
 import numpy as np
@@ -56,7 +57,8 @@ def main(argv=None) -> None:
     for name in args.nets:
         arch, options = NETS[name]
         model = initialize(build_model(arch, (1, 28, 28), options), "lecun-normal", 42)
-        live, total = live_fraction(model, x)
+        # on a copy: its training-mode passes move BatchNorm's running statistics, which the Gram uses
+        live, total = live_fraction(copy.deepcopy(model), x)
         t0 = time.monotonic()
         K32 = ntk.gram(model, x, dtype=torch.float32).numpy()
         t32 = time.monotonic() - t0

@@ -120,3 +120,68 @@ def test_batchnorm_statistics_a_linearization_runs_on(stats, rng):
                 "train": inputs[0].mean(dim=(0, 2, 3))}[stats]
     assert torch.allclose(center.bn.running_mean, expected, atol=1e-5)
     assert all(torch.equal(center.state_dict()[k], trained[k]) for k in ("bn.weight", "conv.weight"))
+
+
+def _moved(lin: Linearized, rng, scale: float = 0.1) -> Linearized:
+    with torch.no_grad():
+        for t in lin.theta:
+            t.add_(scale * torch.randn(t.shape, generator=rng, dtype=t.dtype))
+    return lin
+
+
+@pytest.mark.parametrize("offset", [True, False])
+def test_a_materialized_jacobian_gives_the_same_outputs_and_gradients(offset, rng):
+    net = randomize_batchnorm(BatchNormNet(), rng).double().eval()
+    x = torch.randn(12, 3, 8, 8, generator=rng, dtype=torch.float64)
+    streamed = _moved(Linearized(net, offset=offset).double(), torch.Generator().manual_seed(1))
+    materialized = _moved(Linearized(net, offset=offset).double(), torch.Generator().manual_seed(1))
+    assert materialized.materialize(x[:8], x[8:], max_bytes=2**30)
+    batch = x[[9, 2, 2, 5]]  # rows of both inputs, one twice
+    out_s, out_m = streamed(batch), materialized(batch)
+    assert materialized._materialized_rows(batch) is not None
+    assert torch.allclose(out_m, out_s, rtol=1e-10, atol=1e-12)
+    g_s = torch.autograd.grad(out_s.pow(2).sum(), list(streamed.theta))
+    g_m = torch.autograd.grad(out_m.pow(2).sum(), list(materialized.theta))
+    assert all(torch.allclose(a, b, rtol=1e-9, atol=1e-12) for a, b in zip(g_m, g_s))
+
+
+def test_a_batch_with_an_unlisted_sample_takes_the_jvp_path(rng):
+    net = lenet().double()
+    streamed = _moved(Linearized(net).double(), torch.Generator().manual_seed(0))
+    materialized = _moved(Linearized(net).double(), torch.Generator().manual_seed(0))
+    x = torch.randn(6, 1, 8, 8, generator=rng, dtype=torch.float64)
+    assert materialized.materialize(x[:4], max_bytes=2**30)
+    batch = torch.cat([x[:2], x[4:]])
+    assert materialized._materialized_rows(batch) is None
+    with torch.no_grad():
+        assert torch.allclose(materialized(batch), streamed(batch), rtol=1e-10)
+
+
+def test_a_jacobian_over_the_budget_is_not_materialized(rng):
+    lin = Linearized(lenet())
+    x = torch.randn(10, 1, 8, 8, generator=rng)
+    n_params = sum(t.numel() for t in lin.theta)
+    assert not lin.materialize(x, max_bytes=10 * n_params * 4 - 1)
+    assert lin._materialized_rows(x) is None
+    assert lin.materialize(x, max_bytes=10 * n_params * 4)
+
+
+def test_training_with_a_materialized_jacobian_matches_the_jvp_path(rng, tmp_path):
+    model = lenet()
+    x = torch.randn(40, 1, 8, 8, generator=rng)
+    xt = torch.randn(10, 1, 8, 8, generator=rng)
+    y = torch.where(x[:, 0, 0, 0] > 0, 1.0, -1.0)
+    yt = torch.where(xt[:, 0, 0, 0] > 0, 1.0, -1.0)
+    recipe = training.Recipe(epochs=3, batch_size=8, lr=0.1, momentum=0.9, schedule="linear", checkpoints=[])
+    results = []
+    for materialize in (False, True):
+        lin = Linearized(model)
+        if materialize:
+            assert lin.materialize(x, xt, max_bytes=2**30)
+        r = training.train(lin, save_model, x, y, xt, yt, recipe, checkpoint_paths={}, resume_dir=tmp_path / str(materialize))
+        results.append((r.history, torch.cat([t.detach().reshape(-1) for t in lin.theta])))
+    (h_jvp, theta_jvp), (h_mat, theta_mat) = results
+    assert torch.allclose(theta_mat, theta_jvp, rtol=1e-4, atol=1e-6)
+    for a, b in zip(h_mat, h_jvp):
+        assert a["test_accuracy"] == b["test_accuracy"]
+        assert abs(a["train_loss"] - b["train_loss"]) < 1e-5

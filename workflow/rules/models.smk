@@ -32,7 +32,9 @@ rule train:
     threads: THREADS
     resources:
         mem_mb=lambda w: resources.train_mb(
-            PLAN.input_shape(w.dataset), sum(PLAN.sizes(w.dataset))
+            PLAN.input_shape(w.dataset),
+            sum(PLAN.sizes(w.dataset)),
+            0 if w.form == "network" else config["linearization"]["jacobian_gb"],
         ),
         gpu=GPU,
     params:

@@ -8,7 +8,7 @@ from ntkrepro.training import checkpoint_name
 from ntkrepro.workflow import run
 
 
-def starting_model(snakemake, x_train):
+def starting_model(snakemake, x_train, x_test, log):
     """The network at θ0, or its linearization around θ0 or around a checkpoint of the network run."""
     form = snakemake.params.form
     if form["form"] == "network":
@@ -17,7 +17,13 @@ def starting_model(snakemake, x_train):
         center, _ = models.load_model(snakemake.input.theta0)
     else:
         center, _ = models.load_model(Path(snakemake.input.checkpoints) / checkpoint_name(form["center_epoch"]))
-    return Linearized(with_batchnorm_statistics(center, form["batchnorm_stats"], x_train), offset=form["offset"])
+    model = Linearized(with_batchnorm_statistics(center, form["batchnorm_stats"], x_train), offset=form["offset"])
+    if model.materialize(x_train, x_test, max_bytes=form["jacobian_gb"] * 2**30):
+        log.info("the Jacobian of the training and test samples is materialized: each step is a matrix product")
+    else:
+        log.info(f"the Jacobian would take more than linearization.jacobian_gb = {form['jacobian_gb']}: "
+                 "each step is a Jacobian-vector product")
+    return model
 
 
 def split(data: dict, task: dict, name: str):
@@ -32,7 +38,7 @@ def main(snakemake, log):
     data, task = io.load_torch(snakemake.input.data), io.load_torch(snakemake.input.task)
     x_train, y_train = split(data, task, "train")
     x_test, y_test = split(data, task, "test")
-    model = starting_model(snakemake, x_train)
+    model = starting_model(snakemake, x_train, x_test, log)
     log.info(f"{snakemake.params.form}: {len(x_train)} training samples, {len(x_test)} test samples")
     out = Path(snakemake.output.checkpoints)
     result = training.train(

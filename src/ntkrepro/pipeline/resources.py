@@ -14,8 +14,10 @@ def dataset_mb(shape, n_samples: int) -> int:
     return int(4 * 8 * n_samples * math.prod(shape) / MB) + BASE_MB
 
 
-def train_mb(shape, n_samples: int) -> int:
-    return int(3 * 4 * n_samples * math.prod(shape) / MB) + 2 * BASE_MB
+def train_mb(shape, n_samples: int, jacobian_gb: float = 0) -> int:
+    """Training: the data three times over, and a linearization's materialized Jacobian (at most
+    linearization.jacobian_gb)."""
+    return int(3 * 4 * n_samples * math.prod(shape) / MB) + 2 * BASE_MB + int(1024 * jacobian_gb)
 
 
 def gram_mb(memory_gb: float | None) -> int:

@@ -98,8 +98,8 @@ class Linearized(nn.Module):
 
         A batch made only of these samples is then evaluated as a product with the Jacobian's rows;
         samples are recognized by their content, so callers pass batches as before, and a batch
-        with any other sample (an augmented one, say) takes the JVP path. Returns False, computing
-        nothing, when the Jacobian would take more than ``max_bytes``.
+        with any other sample (an augmented one, say) takes the JVP path. Returns False, keeping the
+        JVP path for every batch, when the Jacobian would take more than ``max_bytes``.
         """
         x = torch.cat([t.detach().cpu() for t in inputs])
         center = self.center[0]

@@ -185,3 +185,12 @@ def test_training_with_a_materialized_jacobian_matches_the_jvp_path(rng, tmp_pat
     for a, b in zip(h_mat, h_jvp):
         assert a["test_accuracy"] == b["test_accuracy"]
         assert abs(a["train_loss"] - b["train_loss"]) < 1e-5
+
+
+def test_flops_per_jacobian_entry_separate_dense_from_convolutional_networks(rng):
+    mlp = Linearized(initialize(build_model("mlp", (1, 8, 8), {"widths": [16]}), "lecun-normal", 0))
+    weights = sum(p.numel() for n, p in mlp.net.named_parameters() if n.endswith("weight"))
+    x = torch.randn(3, 1, 8, 8, generator=rng)
+    assert mlp.flops_per_jacobian_entry(x) == pytest.approx(2 * weights / sum(t.numel() for t in mlp.theta))
+    conv = Linearized(randomize_batchnorm(BatchNormNet(), rng))
+    assert conv.flops_per_jacobian_entry(torch.randn(3, 3, 8, 8, generator=rng)) > 2.5

@@ -19,6 +19,7 @@ import copy
 import torch
 from torch import nn
 from torch.func import functional_call, jvp, vjp
+from torch.utils.flop_counter import FlopCounterMode
 
 from .errors import ConfigError
 from .models import estimate_batchnorm_statistics, reset_batchnorm_statistics
@@ -92,6 +93,15 @@ class Linearized(nn.Module):
         self.spec = getattr(model, "spec", None)
         self._rows: dict[bytes, int] = {}  # sample content -> row of the materialized Jacobian
         self._outputs = self._jacobian = None
+
+    def flops_per_jacobian_entry(self, x: torch.Tensor) -> float:
+        """FLOPs of the network's forward pass on one sample per entry of its Jacobian (outputs ×
+        parameters): what decides which path is faster. A JVP and a VJP cost a few forward passes
+        per sample; a product with materialized rows reads each entry two or three times. Dense
+        networks do about 2 FLOPs per entry (each weight used once), convolutions reuse theirs."""
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            out = self.net(x[:1].to(self.center[0].device))
+        return counter.get_total_flops() / (out[0].numel() * sum(c.numel() for c in self.center))
 
     def materialize(self, *inputs: torch.Tensor, max_bytes: float) -> bool:
         """Compute f(x; θc) and the Jacobian ∇θf(x; θc) of every sample of ``inputs`` once.

@@ -18,11 +18,16 @@ def starting_model(snakemake, x_train, x_test, log):
     else:
         center, _ = models.load_model(Path(snakemake.input.checkpoints) / checkpoint_name(form["center_epoch"]))
     model = Linearized(with_batchnorm_statistics(center, form["batchnorm_stats"], x_train), offset=form["offset"])
-    if model.materialize(x_train, x_test, max_bytes=form["jacobian_gb"] * 2**30):
-        log.info("the Jacobian of the training and test samples is materialized: each step is a matrix product")
+    flops = model.flops_per_jacobian_entry(x_train)
+    if flops < form["jacobian_flops_per_entry"]:
+        log.info(f"the forward pass costs {flops:.1f} FLOPs per Jacobian entry, under "
+                 f"linearization.jacobian_flops_per_entry = {form['jacobian_flops_per_entry']}: each step is a JVP and a VJP")
+    elif model.materialize(x_train, x_test, max_bytes=form["jacobian_gb"] * 2**30):
+        log.info(f"the Jacobian of the training and test samples is materialized ({flops:.1f} FLOPs per entry): "
+                 "each step is a matrix product")
     else:
         log.info(f"the Jacobian would take more than linearization.jacobian_gb = {form['jacobian_gb']}: "
-                 "each step is a Jacobian-vector product")
+                 "each step is a JVP and a VJP")
     return model
 
 

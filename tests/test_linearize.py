@@ -194,3 +194,17 @@ def test_flops_per_jacobian_entry_separate_dense_from_convolutional_networks(rng
     assert mlp.flops_per_jacobian_entry(x) == pytest.approx(2 * weights / sum(t.numel() for t in mlp.theta))
     conv = Linearized(randomize_batchnorm(BatchNormNet(), rng))
     assert conv.flops_per_jacobian_entry(torch.randn(3, 3, 8, 8, generator=rng)) > 2.5
+
+
+def test_the_jacobian_is_materialized_only_when_it_pays_and_fits(rng):
+    from ntkrepro.linearize import materialize_if_faster
+
+    x = torch.randn(10, 1, 8, 8, generator=rng)
+    flops = Linearized(lenet()).flops_per_jacobian_entry(x)
+    gigabytes = 10 * sum(p.numel() for p in lenet().parameters()) * 4 / 2**30
+    for min_flops, max_gb, expected in [(flops * 1.01, 1.0, False), (flops * 0.99, 1.0, True),
+                                        (flops * 0.99, gigabytes * 0.99, False), (flops * 0.99, gigabytes, True)]:
+        lin = Linearized(lenet())
+        line = materialize_if_faster(lin, x, max_gb=max_gb, min_flops_per_entry=min_flops)
+        assert (lin._materialized_rows(x) is not None) == expected, line
+        assert ("materialized" in line) == expected

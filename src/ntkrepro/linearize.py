@@ -166,5 +166,18 @@ class Linearized(nn.Module):
         return self
 
 
+def materialize_if_faster(model: Linearized, *inputs: torch.Tensor, max_gb: float, min_flops_per_entry: float) -> str:
+    """Materialize the Jacobian of ``inputs`` when the network's forward pass costs at least
+    ``min_flops_per_entry`` FLOPs per Jacobian entry (below it the JVP way is faster) and it fits in
+    ``max_gb``; returns a line saying which way each step goes (linearization.jacobian_* keys)."""
+    flops = model.flops_per_jacobian_entry(inputs[0])
+    if flops < min_flops_per_entry:
+        return (f"the forward pass costs {flops:.1f} FLOPs per Jacobian entry, under "
+                f"linearization.jacobian_flops_per_entry = {min_flops_per_entry}: each step is a JVP and a VJP")
+    if model.materialize(*inputs, max_bytes=max_gb * 2**30):
+        return f"the Jacobian of the samples is materialized ({flops:.1f} FLOPs per entry): each step is a matrix product"
+    return f"the Jacobian would take more than linearization.jacobian_gb = {max_gb}: each step is a JVP and a VJP"
+
+
 def _content(sample: torch.Tensor) -> bytes:
     return sample.contiguous().numpy().tobytes()

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from ntkrepro import io, models, training
-from ntkrepro.linearize import Linearized, with_batchnorm_statistics
+from ntkrepro.linearize import Linearized, materialize_if_faster, with_batchnorm_statistics
 from ntkrepro.training import checkpoint_name
 from ntkrepro.workflow import run
 
@@ -18,16 +18,8 @@ def starting_model(snakemake, x_train, x_test, log):
     else:
         center, _ = models.load_model(Path(snakemake.input.checkpoints) / checkpoint_name(form["center_epoch"]))
     model = Linearized(with_batchnorm_statistics(center, form["batchnorm_stats"], x_train), offset=form["offset"])
-    flops = model.flops_per_jacobian_entry(x_train)
-    if flops < form["jacobian_flops_per_entry"]:
-        log.info(f"the forward pass costs {flops:.1f} FLOPs per Jacobian entry, under "
-                 f"linearization.jacobian_flops_per_entry = {form['jacobian_flops_per_entry']}: each step is a JVP and a VJP")
-    elif model.materialize(x_train, x_test, max_bytes=form["jacobian_gb"] * 2**30):
-        log.info(f"the Jacobian of the training and test samples is materialized ({flops:.1f} FLOPs per entry): "
-                 "each step is a matrix product")
-    else:
-        log.info(f"the Jacobian would take more than linearization.jacobian_gb = {form['jacobian_gb']}: "
-                 "each step is a JVP and a VJP")
+    log.info(materialize_if_faster(model, x_train, x_test, max_gb=form["jacobian_gb"],
+                                   min_flops_per_entry=form["jacobian_flops_per_entry"]))
     return model
 
 

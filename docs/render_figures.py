@@ -1,4 +1,4 @@
-"""Render the README's images from a build's tables: docs/figures/<item>.png for every figure of the
+"""Render the paper pages' images (docs/papers/<key>.md) from a build's tables: docs/figures/<item>.png for every figure of the
 enabled papers whose CSV exists (the same plot functions as the PDFs, from the CSV alone).
 
     python docs/render_figures.py [--configfile config/config.yaml] [--figures figures] [--out docs/figures]

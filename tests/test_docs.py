@@ -19,3 +19,31 @@ def test_the_api_examples_run(capsys):
     assert "Jacobian materialized: True" in out
     # above 0.91, the share of the test digits that are not 3s
     assert float(re.search(r"linearized LeNet test accuracy ([\d.]+)", out).group(1)) > 0.93
+
+
+README = DOC.parents[1] / "README.md"
+
+
+def test_the_readme_examples_run(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    assert blocks
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, str(README), "exec"), namespace)
+    assert "full NTK: (64, 64, 10, 10)" in capsys.readouterr().out
+
+
+def test_every_local_link_of_the_docs_resolves():
+    pages = [README, *sorted((README.parent / "docs").rglob("*.md"))]
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)\)", page.read_text()):
+            if "://" not in target and not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(README.parent)}: {target}")
+    assert not broken, broken
+
+
+def test_the_readme_is_a_front_door():
+    text = README.read_text()
+    assert len(text.splitlines()) <= 200
+    assert not re.search(r"\bthis round\b|\bround \d\b|\b[0-9a-f]{7,40}\b", text)

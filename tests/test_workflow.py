@@ -2,6 +2,7 @@
 report, no-op and targeted reruns, bad input, and the paper-scale plan."""
 
 import csv
+import json
 import re
 import textwrap
 
@@ -11,6 +12,7 @@ import yaml
 from workflow_helpers import ROOT, copy_workflow, pdf_keywords, planned_jobs, snakemake
 
 from ntkrepro import io, spectra
+from ntkrepro.papers import load_all as load_papers
 
 pytestmark = pytest.mark.workflow
 
@@ -125,8 +127,11 @@ def test_self_contained_report(built):
     for n in range(2, 10):
         assert f'"figures/fig{n}.pdf"' in html and f"<strong>Figure {n}.</strong>" in html, n
     assert "<strong>Claims scorecard.</strong>" in html and "data:application/pdf" in html
-    assert "<strong>Configuration</strong>" in html
-    assert "literal\\\">dataset</tt>: <tt class=\\\"docutils literal\\\">{'name': 'synthetic'" in html
+    # The front page lists the papers built, and the configuration as JSON, not as Python reprs.
+    for paper in load_papers().values():
+        assert json.dumps(f"<li>{paper.TITLE}</li>")[1:-1] in html, paper.KEY
+    assert "<strong>Configuration</strong>" in html and "literal-block" in html
+    assert "&quot;name&quot;: &quot;synthetic&quot;" in html and "{'name': 'synthetic'" not in html
 
 
 def test_every_rule_logged(built):

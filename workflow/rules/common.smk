@@ -82,7 +82,6 @@ wildcard_constraints:
     split="all|train|test",
     form=r"network|linearized|unbiased-e\d+",
     kernel=alternatives(paths.KERNELS),
-    other=alternatives(paths.KERNELS),
     others=rf"(?:{alternatives(paths.KERNELS)})(?:\+(?:{alternatives(paths.KERNELS)}))*",
     labels=ntk_tasks.wildcard_pattern(),
     state=paths.STATE,

@@ -1,24 +1,5 @@
-# Kernel fits on the training samples of a task, evaluated on its test samples: the hard-margin SVM
-# (kernel quality) and kernel regression (the linearized model solved exactly).
-
-
-rule svm:
-    input:
-        kernel="results/kernels/{dataset}/{samples}/all/{model}-seed{seed}/{state}/{kernel}.h5",
-        labels=labels_file,
-    output:
-        "results/svm/{dataset}/{samples}/all/{model}-seed{seed}/{state}/{kernel}/{labels}.csv",
-    log:
-        "logs/svm/{dataset}/{samples}/all/{model}-seed{seed}/{state}/{kernel}/{labels}.log",
-    conda:
-        "../../envs/ntkrepro.yaml"
-    threads: THREADS
-    params:
-        svm=canonical(config["svm"]),
-        compute=compute_params(),
-        code=code_version("svm.py"),
-    script:
-        "../scripts/svm.py"
+# Kernel regression on the training samples of a task, evaluated on its test samples (the linearized
+# model solved exactly).
 
 
 rule regression:

@@ -44,47 +44,6 @@ rule eigenvalues:
         "../scripts/eigenvalues.py"
 
 
-rule kernel_alignment:
-    input:
-        kernel="results/kernels/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}.h5",
-        other="results/kernels/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{other}.h5",
-    output:
-        "results/kernel_alignment/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}~{other}.csv",
-    log:
-        "logs/kernel_alignment/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}~{other}.log",
-    conda:
-        "../../envs/ntkrepro.yaml"
-    params:
-        code=code_version("kernel_alignment.py"),
-    script:
-        "../scripts/kernel_alignment.py"
-
-
-rule invariance:
-    input:
-        unpack(state_files),
-        samples=samples_task_file,
-        data=paths.DATA,
-    output:
-        "results/invariance/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}.csv",
-    log:
-        "logs/invariance/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}.log",
-    conda:
-        "../../envs/ntkrepro.yaml"
-    threads: THREADS
-    resources:
-        gpu=GPU,
-    params:
-        invariance=canonical(config["invariance"]),
-        kernel=kernel_kind,
-        kernel_settings=canonical(config["kernel"]),
-        model=state_model,
-        compute=compute_params(),
-        code=code_version("invariance.py"),
-    script:
-        "../scripts/invariance.py"
-
-
 rule evaluation:
     input:
         unpack(state_files),

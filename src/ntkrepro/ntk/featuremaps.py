@@ -17,8 +17,6 @@ from torch import nn
 
 from .features import Features
 
-FEATURE_KINDS = ("input", "output", "conjugate")
-
 
 class FeatureMap:
     """Features (b, 1, d) of a batch: the flattened feature vectors."""

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 import torch
 
-MODES = ("trace", "full")
 # Bound on the elements of the (rows·D) x (cols·D) intermediates of structured convolutions
 STRUCTURED_CHUNK_ELEMENTS = 1 << 24
 

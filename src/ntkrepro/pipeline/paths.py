@@ -22,7 +22,6 @@ TASK = {
 }
 RUN = "results/runs/{dataset}/{model}-seed{seed}/{task}/{recipe}/{form}"
 CHECKPOINTS = RUN + "/checkpoints"
-CHECKPOINT = CHECKPOINTS + "/epoch{epoch}.pt"
 METRICS = RUN + "/metrics.csv"
 STEPS = RUN + "/steps.csv"
 # Undeclared, so it survives a failed or killed job (Snakemake removes a failed job's outputs).

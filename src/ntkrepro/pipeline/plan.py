@@ -14,8 +14,8 @@ from ..papers import figure_modules
 from ..errors import ConfigError
 from ..training import FINAL, Recipe
 from . import paths
-from .requests import (Alignment, Eigenvalues, Evaluation, Invariance, Kernel, KernelAlignment, Metrics, Nads,
-                       Regression, Run, Spectrum, State, Svm, TaskFile)
+from .requests import (Alignment, Eigenvalues, Evaluation, Kernel, Metrics, Nads, Regression, Run, Spectrum,
+                       State, TaskFile)
 
 GAUSSIAN = re.compile(r"gaussian(\d+)")
 FORM = re.compile(r"network|linearized|unbiased-e(\d+)")
@@ -115,11 +115,10 @@ class Plan:
             return paths.alignment(self.path(request.kernel))
         if isinstance(request, Eigenvalues):
             return paths.derived(self.path(request.kernel), "eigenvalues")
-        if isinstance(request, (Svm, Regression)):
-            folder = "svm" if isinstance(request, Svm) else "regression"
+        if isinstance(request, Regression):
             if request.kernel.split != "all":
-                raise ConfigError(f"a kernel {folder} needs the kernel of a task's training and test samples (split all)")
-            return paths.derived(self.path(request.kernel), folder, f"/{request.task}.csv")
+                raise ConfigError("a kernel regression needs the kernel of a task's training and test samples (split all)")
+            return paths.derived(self.path(request.kernel), "regression", f"/{request.task}.csv")
         if isinstance(request, Evaluation):
             if request.kernel.split not in ("all", "test"):
                 raise ConfigError("an evaluation needs the kernel of a task's training and test samples (split all) "
@@ -128,10 +127,6 @@ class Plan:
                 raise ConfigError(f"an evaluation compares its kernel with other kinds among {', '.join(paths.KERNELS)}; "
                                   f"got {request.others!r}")
             return paths.derived(self.path(request.kernel), "evaluation", f"/{request.task}~{'+'.join(request.others)}.csv")
-        if isinstance(request, Invariance):
-            return paths.derived(self.path(request.kernel), "invariance")
-        if isinstance(request, KernelAlignment):
-            return paths.derived(self.path(request.kernel), "kernel_alignment", f"~{request.other}.csv")
         if isinstance(request, Nads):
             return paths.NADS.format(dataset=request.dataset, model=request.model, seed=request.seed)
         if isinstance(request, TaskFile):

@@ -88,15 +88,6 @@ class Eigenvalues:
 
 
 @dataclass(frozen=True)
-class Svm:
-    """A hard-margin SVM on a kernel of a task's samples (split ``all``: its training samples, then its
-    test samples), trained on the task's training labels: test and training error, margin."""
-
-    kernel: Kernel
-    task: str
-
-
-@dataclass(frozen=True)
 class Regression:
     """Kernel regression (ridge from the config; 0: the minimum-norm interpolant) on a kernel of a
     task's samples (split ``all``), around the state's own outputs: predictions f(x) + K(x, X)α with
@@ -104,22 +95,6 @@ class Regression:
 
     kernel: Kernel
     task: str
-
-
-@dataclass(frozen=True)
-class Invariance:
-    """Mean cosine similarity of the kernel's features of x and T(x) over the ``kernel``'s samples,
-    for each family of transforms T (shifts, rotations, zoom, quadrant swap)."""
-
-    kernel: Kernel
-
-
-@dataclass(frozen=True)
-class KernelAlignment:
-    """Uncentred alignment (and CKA) of two kinds of kernel of the same state on the same samples."""
-
-    kernel: Kernel
-    other: str  # the other kernel's kind
 
 
 @dataclass(frozen=True)

@@ -339,7 +339,7 @@ def grid(n: int, width: float = 3.3, height: float = 2.6):
     return fig, list(axes.flat[:n])
 
 
-def finish(fig, axes, title: str, legend_ax=None):
+def finish(fig, axes, title: str):
     # below each panel, never over its data (the panels' curves fill their axes)
     for ax in axes:
         if ax.get_legend_handles_labels()[0]:

@@ -14,7 +14,6 @@ from ...errors import ConfigError
 MODEL = {"type": "string", "pattern": "^[a-z0-9][a-z0-9.-]*$"}
 NAME = {"type": ["string", "null"], "default": None}
 WIDTHS = {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "number", "exclusiveMinimum": 0}}
-FORMS = ("network", "linearized")
 NETWORK_STYLE = {"marker": "o", "ls": "-"}
 LINEAR_STYLE = {"marker": "*", "ls": "--", "ms": 7}
 REFERENCE_COLOR = "#9a9a9a"

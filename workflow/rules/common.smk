@@ -14,7 +14,7 @@ try:
     from ntkrepro.errors import ConfigError
     from ntkrepro.papers import load_all as load_papers
     from ntkrepro import training
-    from ntkrepro.pipeline import paths, resources
+    from ntkrepro.pipeline import kernel_kinds, paths, resources
     from ntkrepro.pipeline.plan import Plan
     from ntkrepro.pipeline.requests import Run
     from ntkrepro.provenance import source_digest
@@ -81,11 +81,10 @@ wildcard_constraints:
     samples=ntk_tasks.wildcard_pattern(),
     split="all|train|test",
     form=r"network|linearized|unbiased-e\d+",
-    kernel=alternatives(paths.KERNELS),
-    others=rf"(?:{alternatives(paths.KERNELS)})(?:\+(?:{alternatives(paths.KERNELS)}))*",
+    kernel=alternatives(kernel_kinds.KINDS),
+    others=rf"(?:{alternatives(kernel_kinds.KINDS)})(?:\+(?:{alternatives(kernel_kinds.KINDS)}))*",
     labels=ntk_tasks.wildcard_pattern(),
     state=paths.STATE,
-    epoch=r"\d+|final",
     item=alternatives(f.item for f in PLAN.figures),
     scorecard=alternatives(PLAN.claims_item(p) for p in PLAN.papers),
 
@@ -212,22 +211,25 @@ def start_files(wildcards):
     return {"theta0": paths.INIT.format(**wildcards)}
 
 
+def state_of(wildcards):
+    return PLAN.state(
+        wildcards.dataset, wildcards.model, wildcards.seed, wildcards.state
+    )
+
+
 def state_files(wildcards):
     """The file of a network state: θ0, or the checkpoints of the run the state names."""
-    if wildcards.state == "init":
+    state = state_of(wildcards)
+    if state.run is None:
         return {"model": paths.INIT.format(**wildcards)}
-    task, recipe, form, _ = paths.state_parts(wildcards.state)
-    run = Run(
-        wildcards.dataset, wildcards.model, int(wildcards.seed), task, recipe, form
-    )
-    return {"checkpoints": paths.CHECKPOINTS.format(**run.fields)}
+    return {"checkpoints": paths.CHECKPOINTS.format(**state.run.fields)}
 
 
 def state_model(wildcards, input):
-    if wildcards.state == "init":
+    state = state_of(wildcards)
+    if state.run is None:
         return input.model
-    epoch = paths.state_parts(wildcards.state)[3]
-    return f"{input.checkpoints}/{training.checkpoint_name(epoch)}"
+    return f"{input.checkpoints}/{training.checkpoint_name(state.epoch)}"
 
 
 def labels_file(wildcards):
@@ -237,12 +239,7 @@ def labels_file(wildcards):
 
 
 def kernel_kind(wildcards):
-    kind, outputs = paths.KERNELS[wildcards.kernel]
-    return {"kind": kind, "outputs": outputs}
-
-
-def checkpoint_file(wildcards, input):
-    return f"{input.checkpoints}/{training.checkpoint_name(wildcards.epoch)}"
+    return kernel_kinds.engine_options(wildcards.kernel)
 
 
 def figure_code(script):

@@ -5,14 +5,16 @@
 rule regression:
     input:
         unpack(state_files),
-        kernel="results/kernels/{dataset}/{samples}/all/{model}-seed{seed}/{state}/{kernel}.h5",
+        kernel=paths.KERNEL,
         labels=labels_file,
         samples=samples_task_file,
         data=paths.DATA,
     output:
-        "results/regression/{dataset}/{samples}/all/{model}-seed{seed}/{state}/{kernel}/{labels}.csv",
+        paths.REGRESSION,
     log:
-        "logs/regression/{dataset}/{samples}/all/{model}-seed{seed}/{state}/{kernel}/{labels}.log",
+        "logs/regression/" + paths.ON_STATE + "/{labels}.log",
+    wildcard_constraints:
+        split="all",
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS

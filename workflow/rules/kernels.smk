@@ -8,9 +8,11 @@ rule kernel_init:
         samples=samples_task_file,
         model=paths.INIT,
     output:
-        keep(paths.KERNEL_INIT),
+        keep(paths.KERNEL),
     log:
-        "logs/kernel/{dataset}/{samples}/{split}/{model}-seed{seed}/init/{kernel}.log",
+        "logs/kernel/" + paths.ON_STATE + ".log",
+    wildcard_constraints:
+        state=paths.STATE_INIT,
     cache: CACHE
     conda:
         "../../envs/ntkrepro.yaml"
@@ -29,13 +31,15 @@ rule kernel_init:
 
 rule kernel_checkpoint:
     input:
+        unpack(state_files),
         data=paths.DATA,
         samples=samples_task_file,
-        checkpoints=paths.CHECKPOINTS,
     output:
-        keep(paths.KERNEL_RUN),
+        keep(paths.KERNEL),
     log:
-        "logs/kernel/{dataset}/{samples}/{split}/{model}-seed{seed}/{task}/{recipe}/{form}/epoch{epoch}/{kernel}.log",
+        "logs/kernel/" + paths.ON_STATE + ".log",
+    wildcard_constraints:
+        state=paths.STATE_RUN_WILDCARD,
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS
@@ -46,7 +50,7 @@ rule kernel_checkpoint:
         kind=kernel_kind,
         kernel=canonical(config["kernel"]),
         compute=compute_params(),
-        model=checkpoint_file,
+        model=state_model,
         code=code_version("kernel.py"),
     script:
         "../scripts/kernel.py"

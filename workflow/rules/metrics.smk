@@ -3,14 +3,12 @@
 
 rule alignment:
     input:
-        spectrum=paths.spectrum(paths.KERNEL_INIT),
-        kernel="results/kernels/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}.h5",
+        spectrum=paths.fill(paths.SPECTRUM, state=paths.STATE_INIT),
+        kernel=paths.KERNEL,
     output:
-        "results/alignment/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}.csv",
+        paths.ALIGNMENT,
     log:
-        "logs/alignment/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}.log",
-    wildcard_constraints:
-        state=r"init|[^/]+/[^/]+/[^/]+/epoch[^/]+",
+        "logs/alignment/" + paths.ON_STATE + ".log",
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS
@@ -27,16 +25,18 @@ rule alignment:
 
 rule eigenvalues:
     input:
-        "results/kernels/{path}.h5",
+        paths.KERNEL,
     output:
-        "results/eigenvalues/{path}.csv",
+        paths.EIGENVALUES,
     log:
-        "logs/eigenvalues/{path}.log",
+        "logs/eigenvalues/" + paths.ON_STATE + ".log",
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS
     resources:
-        mem_mb=lambda w: resources.eigendecompose_mb(PLAN.kernel_samples(w.path), 0),
+        mem_mb=lambda w: resources.eigendecompose_mb(
+            PLAN.sample_count(w.dataset, w.samples, w.split), 0
+        ),
     params:
         compute=compute_params(),
         code=code_version("eigenvalues.py"),
@@ -47,14 +47,14 @@ rule eigenvalues:
 rule evaluation:
     input:
         unpack(state_files),
-        kernel="results/kernels/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}.h5",
+        kernel=paths.KERNEL,
         labels=labels_file,
         samples=samples_task_file,
         data=paths.DATA,
     output:
-        "results/evaluation/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}/{labels}~{others}.csv",
+        paths.EVALUATION,
     log:
-        "logs/evaluation/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}/{labels}~{others}.log",
+        "logs/evaluation/" + paths.ON_STATE + "/{labels}~{others}.log",
     wildcard_constraints:
         split="all|test",
     conda:
@@ -65,8 +65,7 @@ rule evaluation:
     params:
         kernel=kernel_kind,
         others=lambda w: [
-            {"name": o, **dict(zip(("kind", "outputs"), paths.KERNELS[o]))}
-            for o in w.others.split("+")
+            {"name": o, **kernel_kinds.engine_options(o)} for o in w.others.split("+")
         ],
         svm=canonical(config["svm"]),
         invariance=canonical(config["invariance"]),

@@ -4,18 +4,18 @@
 
 rule eigendecompose:
     input:
-        "results/kernels/{path}.h5",
+        paths.KERNEL,
     output:
-        "results/spectra/{path}.h5",
+        paths.SPECTRUM,
     log:
-        "logs/eigendecompose/{path}.log",
+        "logs/eigendecompose/" + paths.ON_STATE + ".log",
     cache: CACHE
     conda:
         "../../envs/ntkrepro.yaml"
     threads: THREADS
     resources:
         mem_mb=lambda w: resources.eigendecompose_mb(
-            PLAN.kernel_samples(w.path), config["spectrum"]["k"]
+            PLAN.sample_count(w.dataset, w.samples, w.split), config["spectrum"]["k"]
         ),
         gpu=GPU,
     params:

@@ -42,12 +42,11 @@ rule seeded_task:
 rule eigenfunction_task:
     input:
         data=paths.DATA,
-        spectrum=paths.spectrum(paths.KERNEL_INIT).format(
-            dataset="{dataset}",
+        spectrum=paths.fill(
+            paths.SPECTRUM,
             samples="classes",
             split="all",
-            model="{model}",
-            seed="{seed}",
+            state=paths.STATE_INIT,
             kernel="ntk",
         ),
     output:

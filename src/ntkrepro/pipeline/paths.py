@@ -5,8 +5,9 @@ the run plan and the tests. Wildcards carry identity; everything else reaches a 
 {model}    a name under the plan's models;  {seed}: an integer;  {recipe}: a name under its recipes
 {task}     a task name (ntkrepro.tasks);    {form}: network | linearized | unbiased-e<epoch>
 {samples}  the task whose samples a kernel is on (``classes``: the whole dataset); {split}: all | train | test
-{kernel}   the kind of kernel (KERNELS);    {epoch}: an integer, or ``final``
-{state}    ``init`` (θ0), or ``{task}/{recipe}/{form}/epoch{epoch}`` (a run's checkpoint)
+{kernel}   a kind of kernel (ntkrepro.pipeline.kernel_kinds);    {epoch}: an integer, or ``final``
+{state}    ``init`` (θ0), or ``{task}/{recipe}/{form}/epoch{epoch}`` (a run's checkpoint); the run plan
+           records which state each names (``Plan.state``), so no path is parsed back into fields
 """
 
 from __future__ import annotations
@@ -27,42 +28,31 @@ STEPS = RUN + "/steps.csv"
 # Undeclared, so it survives a failed or killed job (Snakemake removes a failed job's outputs).
 RESUME = RUN + "/resume"
 SAMPLES = "{dataset}/{samples}/{split}/{model}-seed{seed}"
-KERNEL_INIT = "results/kernels/" + SAMPLES + "/init/{kernel}.h5"
-KERNEL_RUN = "results/kernels/" + SAMPLES + "/{task}/{recipe}/{form}/epoch{epoch}/{kernel}.h5"
+# A network state, spelled one way everywhere: θ0, or a run's parameters after an epoch.
+STATE_INIT = "init"
+STATE_RUN = "{task}/{recipe}/{form}/epoch{epoch}"
+STATE_RUN_WILDCARD = r"[^/]+/[^/]+/[^/]+/epoch[^/]+"
+STATE = STATE_INIT + "|" + STATE_RUN_WILDCARD  # the {state} wildcard: either of the two
+ON_STATE = SAMPLES + "/{state}/{kernel}"  # a kernel of a state on samples, and what is derived from it
+KERNEL = "results/kernels/" + ON_STATE + ".h5"
+SPECTRUM = "results/spectra/" + ON_STATE + ".h5"
+ALIGNMENT = "results/alignment/" + ON_STATE + ".csv"
+EIGENVALUES = "results/eigenvalues/" + ON_STATE + ".csv"
+REGRESSION = "results/regression/" + ON_STATE + "/{labels}.csv"
+EVALUATION = "results/evaluation/" + ON_STATE + "/{labels}~{others}.csv"
 NADS = "results/nads/{dataset}/{model}-seed{seed}.h5"
 FIGURE = "figures/{item}.{ext}"
-
-# The kernels a {kernel} wildcard names: the engine's kind and output mode (ntkrepro.ntk.kernel)
-KERNELS = {
-    "ntk": ("ntk", "scalar"),
-    "ntk-full": ("ntk", "full"),
-    "ntk-trace": ("ntk", "trace"),
-    "conjugate": ("conjugate", "scalar"),
-    "output": ("output", "scalar"),
-}
-STATE = r"init|[^/]+/[^/]+/[^/]+/epoch[^/]+"
-
-
-def state_parts(state: str) -> tuple[str, str, str, str]:
-    """(task, recipe, form, epoch) of a run's checkpoint named by a {state} wildcard."""
-    task, recipe, form, epoch = state.split("/")
-    return task, recipe, form, epoch.removeprefix("epoch")
-
-
-def derived(kernel: str, folder: str, suffix: str = ".csv") -> str:
-    """A result computed from the kernel file (or the state and samples) ``kernel`` names, under ``folder``."""
-    return kernel.replace("results/kernels/", f"results/{folder}/", 1).removesuffix(".h5") + suffix
-
-
-def spectrum(kernel: str) -> str:
-    """The top eigenpairs of the kernel file ``kernel``."""
-    return derived(kernel, "spectra", ".h5")
-
-
-def alignment(kernel: str) -> str:
-    """α(φ_j) of the kernel file ``kernel`` with the eigenfunctions of θ0's kernel on the same samples."""
-    return derived(kernel, "alignment")
 
 
 def task(dataset: str, task_name: str, model: str, seed: int) -> str:
     return TASK[tasks.parse(task_name).scope].format(dataset=dataset, task=task_name, model=model, seed=seed)
+
+
+def fill(template: str, **fields) -> str:
+    """``template`` with ``fields`` filled in and every other wildcard left for Snakemake."""
+    return template.format_map(_Unfilled(fields))
+
+
+class _Unfilled(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"

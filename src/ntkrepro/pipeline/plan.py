@@ -14,8 +14,7 @@ from ..papers import figure_modules
 from ..errors import ConfigError
 from ..training import FINAL, Recipe
 from . import paths
-from .requests import (Alignment, Eigenvalues, Evaluation, Kernel, Metrics, Nads, Regression, Run, Spectrum,
-                       State, TaskFile)
+from .requests import Kernel, Run, State
 
 GAUSSIAN = re.compile(r"gaussian(\d+)")
 FORM = re.compile(r"network|linearized|unbiased-e(\d+)")
@@ -52,6 +51,7 @@ class Plan:
         self.models = {name: dict(spec) for name, spec in config["models"].items()}
         self.recipes = {name: dict(spec) for name, spec in config["recipes"].items()}
         self._epochs: dict[Run, set] = {}
+        self._states: dict[tuple, State] = {}  # (dataset, model, seed, state name) -> the checkpoint
         self.origins: dict[str, set[str]] = {}  # a task -> the config keys that asked for it
         self.figures: list[PlannedFigure] = []
         for key, paper in self.papers.items():
@@ -100,38 +100,20 @@ class Plan:
     # ---- requests -> paths ------------------------------------------------------------------
 
     def path(self, request) -> str:
-        """The file a request names; records what runs and checkpoints it implies."""
-        if isinstance(request, Run):
-            self._need_run(request)
-            return paths.METRICS.format(**request.fields)
-        if isinstance(request, Metrics):
-            self._need_run(request.run)
-            return (paths.METRICS if request.file == "metrics" else paths.STEPS).format(**request.run.fields)
-        if isinstance(request, Kernel):
-            return self.canonical(request).path()
-        if isinstance(request, Spectrum):
-            return paths.spectrum(self.path(request.kernel))
-        if isinstance(request, Alignment):
-            return paths.alignment(self.path(request.kernel))
-        if isinstance(request, Eigenvalues):
-            return paths.derived(self.path(request.kernel), "eigenvalues")
-        if isinstance(request, Regression):
-            if request.kernel.split != "all":
-                raise ConfigError("a kernel regression needs the kernel of a task's training and test samples (split all)")
-            return paths.derived(self.path(request.kernel), "regression", f"/{request.task}.csv")
-        if isinstance(request, Evaluation):
-            if request.kernel.split not in ("all", "test"):
-                raise ConfigError("an evaluation needs the kernel of a task's training and test samples (split all) "
-                                  "or of its test samples (split test)")
-            if not request.others or any(k not in paths.KERNELS for k in request.others):
-                raise ConfigError(f"an evaluation compares its kernel with other kinds among {', '.join(paths.KERNELS)}; "
-                                  f"got {request.others!r}")
-            return paths.derived(self.path(request.kernel), "evaluation", f"/{request.task}~{'+'.join(request.others)}.csv")
-        if isinstance(request, Nads):
-            return paths.NADS.format(dataset=request.dataset, model=request.model, seed=request.seed)
-        if isinstance(request, TaskFile):
-            return paths.task(request.dataset, request.task, request.model, request.seed)
-        raise TypeError(f"not a request: {request!r}")
+        """The file a request names; records what runs, checkpoints and states it implies."""
+        if not callable(getattr(request, "path", None)):
+            raise TypeError(f"not a request: {request!r}")
+        return request.path(self)
+
+    def state(self, dataset: str, model: str, seed, name: str) -> State:
+        """The network state a ``{state}`` wildcard names: θ0, or a checkpoint a request implied."""
+        if name == paths.STATE_INIT:
+            return State(dataset, model, int(seed))
+        try:
+            return self._states[(dataset, model, int(seed), name)]
+        except KeyError:
+            raise ConfigError(f"network state {name!r} of {model}-seed{seed} on {dataset}: no enabled figure "
+                              "asks for it") from None
 
     def canonical(self, kernel: Kernel) -> Kernel:
         """The one file a kernel is kept in: a run's state at epoch 0 is θ0's (for runs that start
@@ -145,17 +127,20 @@ class Plan:
             epoch = recipe.epochs
         if epoch == 0 and s.run.form in ("network", "linearized"):
             return Kernel(State(s.dataset, s.model, s.seed), kernel.samples, kernel.split, kernel.kind)
-        self._need_run(s.run, epoch)
-        return Kernel(State(s.dataset, s.model, s.seed, s.run, epoch), kernel.samples, kernel.split, kernel.kind)
+        self.need_run(s.run, epoch)
+        state = State(s.dataset, s.model, s.seed, s.run, epoch)
+        self._states[(s.dataset, s.model, s.seed, state.name)] = state
+        return Kernel(state, kernel.samples, kernel.split, kernel.kind)
 
-    def _need_run(self, run: Run, epoch=None) -> None:
+    def need_run(self, run: Run, epoch=None) -> None:
+        """Record that ``run`` is trained (keeping its parameters after ``epoch``)."""
         epochs = self._epochs.setdefault(run, set())
         if epoch is not None:
             epochs.add(epoch)
         self._check_run(run)
         center = FORM.fullmatch(run.form)[1]
         if center is not None:  # an unbiased linearization starts from the network's checkpoint
-            self._need_run(run.with_form("network"), int(center))
+            self.need_run(run.with_form("network"), int(center))
 
     def _check_run(self, run: Run) -> None:
         if run.dataset not in self.datasets and not GAUSSIAN.fullmatch(run.dataset):
@@ -201,11 +186,6 @@ class Plan:
         if task.subset is not None:
             n_train = task.subset
         return {"train": n_train, "test": n_test, "all": n_train + n_test}[split]
-
-    def kernel_samples(self, path: str) -> int:
-        """The number of samples of the kernel at results/kernels/<path>.h5."""
-        dataset, samples, split = path.split("/")[:3]
-        return self.sample_count(dataset, samples, split)
 
     def scale(self, paper: str) -> str:
         """The paper's scale line (dataset, sizes, epochs) for its scorecard."""

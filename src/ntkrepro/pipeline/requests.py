@@ -1,12 +1,15 @@
 """What a figure can ask for: runs, network states, kernels, spectra, alignments, NADs and task files.
-The run plan turns each request into a file path and derives the jobs (and each run's checkpoint
-epochs) from all the requests of all enabled figures."""
+Each request names its own file (``path(plan)``, from the templates of ``paths``; ``plan`` is the
+``Plan`` asking, imported by neither so that a figure module's digest stays its own); the run plan
+canonicalizes kernels, records the runs, checkpoint epochs and network states the requests imply,
+and derives the jobs from all the requests of all enabled figures."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import paths
+from ..errors import ConfigError
+from . import kernel_kinds, paths
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,10 @@ class Run:
     def with_form(self, form: str) -> "Run":
         return Run(self.dataset, self.model, self.seed, self.task, self.recipe, form)
 
+    def path(self, plan) -> str:
+        plan.need_run(self)
+        return paths.METRICS.format(**self.fields)
+
 
 @dataclass(frozen=True)
 class Metrics:
@@ -35,6 +42,10 @@ class Metrics:
 
     run: Run
     file: str = "metrics"
+
+    def path(self, plan) -> str:
+        plan.need_run(self.run)
+        return (paths.METRICS if self.file == "metrics" else paths.STEPS).format(**self.run.fields)
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,14 @@ class State:
     run: Run | None = None
     epoch: int | str = 0  # an integer, or "final"
 
+    @property
+    def name(self) -> str:
+        """The state's one spelling in paths (the ``{state}`` wildcard)."""
+        if self.run is None:
+            return paths.STATE_INIT
+        r = self.run
+        return paths.STATE_RUN.format(task=r.task, recipe=r.recipe, form=r.form, epoch=self.epoch)
+
 
 @dataclass(frozen=True)
 class Kernel:
@@ -57,13 +76,14 @@ class Kernel:
     split: str = "all"
     kind: str = "ntk"
 
-    def path(self) -> str:
+    def file(self, template: str = paths.KERNEL, **fields) -> str:
+        """The kernel's file, or (``template``) a file derived from it."""
         s = self.state
-        fields = {"dataset": s.dataset, "samples": self.samples, "split": self.split, "model": s.model,
-                  "seed": s.seed, "kernel": self.kind}
-        if s.run is None:
-            return paths.KERNEL_INIT.format(**fields)
-        return paths.KERNEL_RUN.format(**fields, task=s.run.task, recipe=s.run.recipe, form=s.run.form, epoch=s.epoch)
+        return template.format(dataset=s.dataset, samples=self.samples, split=self.split, model=s.model,
+                               seed=s.seed, state=s.name, kernel=self.kind, **fields)
+
+    def path(self, plan) -> str:
+        return plan.canonical(self).file()
 
 
 @dataclass(frozen=True)
@@ -72,6 +92,9 @@ class Spectrum:
 
     kernel: Kernel
 
+    def path(self, plan) -> str:
+        return plan.canonical(self.kernel).file(paths.SPECTRUM)
+
 
 @dataclass(frozen=True)
 class Alignment:
@@ -79,12 +102,18 @@ class Alignment:
 
     kernel: Kernel
 
+    def path(self, plan) -> str:
+        return plan.canonical(self.kernel).file(paths.ALIGNMENT)
+
 
 @dataclass(frozen=True)
 class Eigenvalues:
     """Every eigenvalue of a kernel (of its (m·C) x (m·C) matrix for a full multi-output NTK)."""
 
     kernel: Kernel
+
+    def path(self, plan) -> str:
+        return plan.canonical(self.kernel).file(paths.EIGENVALUES)
 
 
 @dataclass(frozen=True)
@@ -95,6 +124,11 @@ class Regression:
 
     kernel: Kernel
     task: str
+
+    def path(self, plan) -> str:
+        if self.kernel.split != "all":
+            raise ConfigError("a kernel regression needs the kernel of a task's training and test samples (split all)")
+        return plan.canonical(self.kernel).file(paths.REGRESSION, labels=self.task)
 
 
 @dataclass(frozen=True)
@@ -112,6 +146,16 @@ class Evaluation:
     task: str
     others: tuple[str, ...] = ("conjugate",)
 
+    def path(self, plan) -> str:
+        if self.kernel.split not in ("all", "test"):
+            raise ConfigError("an evaluation needs the kernel of a task's training and test samples (split all) "
+                              "or of its test samples (split test)")
+        kinds = kernel_kinds.KINDS
+        if not self.others or any(k not in kinds for k in self.others):
+            raise ConfigError(f"an evaluation compares its kernel with other kinds among {', '.join(kinds)}; "
+                              f"got {self.others!r}")
+        return plan.canonical(self.kernel).file(paths.EVALUATION, labels=self.task, others="+".join(self.others))
+
 
 @dataclass(frozen=True)
 class Nads:
@@ -120,6 +164,9 @@ class Nads:
     dataset: str
     model: str
     seed: int
+
+    def path(self, plan) -> str:
+        return paths.NADS.format(dataset=self.dataset, model=self.model, seed=self.seed)
 
 
 @dataclass(frozen=True)
@@ -130,6 +177,9 @@ class TaskFile:
     task: str
     model: str
     seed: int
+
+    def path(self, plan) -> str:
+        return paths.task(self.dataset, self.task, self.model, self.seed)
 
 
 @dataclass

@@ -161,3 +161,47 @@ def test_normalize_false_keeps_pixels_in_unit_interval():
     assert float(raw.x_train.min()) == 0.0 and float(raw.x_train.max()) == 1.0
     assert raw.mean == [0.0] and raw.std == [1.0]
     assert torch.allclose(standard.x_train, (raw.x_train - standard.mean[0]) / standard.std[0], atol=1e-5)
+
+
+class RunsCode:
+    """Unpickling this runs its command: what a crafted batch in a shared dataset folder could do."""
+
+    def __init__(self, call, *args):
+        self.call, self.args = call, args
+
+    def __reduce__(self):
+        return self.call, self.args
+
+
+@pytest.mark.parametrize("payload", ["os.system", "builtins.exec"])
+def test_a_cifar10_batch_that_would_run_code_is_refused_unexecuted(tmp_path, payload):
+    import builtins
+    import os
+
+    write_cifar10(tmp_path)
+    marker = tmp_path / "payload-ran"
+    call = (RunsCode(os.system, f"touch {marker}") if payload == "os.system"
+            else RunsCode(builtins.exec, f"open({str(marker)!r}, 'w').close()"))
+    batch = tmp_path / "cifar-10-batches-py" / "data_batch_3"
+    with open(batch, "wb") as f:
+        pickle.dump({"data": call, "labels": [0]}, f, protocol=2)
+    with pytest.raises(DatasetUnavailable) as e:
+        data.prepare(config("cifar10", tmp_path))
+    assert not marker.exists()
+    msg = str(e.value)
+    assert str(batch) in msg and "refused" in msg and len(msg.splitlines()) == 1
+
+
+def test_cifar10_batches_as_the_release_pickles_them_load(tmp_path):
+    """The release's batches (Python 2, protocol 2) name numpy.core.multiarray._reconstruct, numpy.ndarray
+    and numpy.dtype; they also hold batch_label and filenames."""
+    batches = write_cifar10(tmp_path)
+    folder = tmp_path / "cifar-10-batches-py"
+    for name, batch in batches.items():
+        release = {**batch, "batch_label": f"{name} of 5", "filenames": [f"img_{i}.png" for i in range(len(batch["labels"]))]}
+        raw = pickle.dumps(release, protocol=2).replace(b"numpy._core.multiarray\n", b"numpy.core.multiarray\n")
+        assert b"cnumpy.core.multiarray\n_reconstruct\n" in raw
+        (folder / name).write_bytes(raw)
+    ds = data.prepare(config("cifar10", tmp_path, normalize=False))
+    assert ds.y_test.tolist() == batches["test_batch"]["labels"]
+    assert np.allclose(ds.x_train[0].numpy(), batches["data_batch_1"]["data"][0].reshape(3, 32, 32) / 255.0)

@@ -6,6 +6,7 @@ training and the test split: ``(x_train, y_train, x_test, y_test)``.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import logging
 import pickle
@@ -105,14 +106,78 @@ def _download(name: str, root: Path) -> None:
         cls(str(root), train=train, download=True)
 
 
-def _read_cifar10(folder: Path):
-    def batch(file: str):
-        with open(folder / file, "rb") as f:
-            d = pickle.load(f, encoding="latin1")
-        return np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 32, 32), np.asarray(d["labels"])
+class _RefusedGlobal(pickle.UnpicklingError):
+    """A pickle names a global that reading CIFAR-10 does not need."""
 
-    train = [batch(f) for f in CIFAR10_FILES[:5]]
-    x_te, y_te = batch("test_batch")
+
+class _ArraysOnlyUnpickler(pickle.Unpickler):
+    """Unpickles the objects CIFAR-10's batches hold (dicts, lists, strings, numbers and numpy arrays)
+    and refuses any other global: a pickle can name any callable, which would run on loading."""
+
+    def find_class(self, module, name):
+        try:
+            return CIFAR10_PICKLE_GLOBALS[(module, name)]
+        except KeyError:
+            raise _RefusedGlobal(f"it names {module}.{name}") from None
+
+
+def _latin1_bytes(text: str, encoding: str) -> bytes:
+    # how Python 3 writes bytes at pickle protocol 2: _codecs.encode(text, "latin1"), nothing else
+    if encoding != "latin1":
+        raise _RefusedGlobal(f"it encodes text as {encoding!r}")
+    return codecs.encode(text, "latin1")
+
+
+# The globals the release's batches name (Python 2: numpy.core.multiarray), numpy 2's name for the
+# same function, and the bytes constructor of Python 3's protocol-2 pickles
+CIFAR10_PICKLE_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"): np.ndarray.__reduce__(np.zeros(0))[0],
+    ("numpy._core.multiarray", "_reconstruct"): np.ndarray.__reduce__(np.zeros(0))[0],
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    ("_codecs", "encode"): _latin1_bytes,
+}
+CIFAR10_CLASSES = 10
+
+
+def read_cifar10_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One python batch of CIFAR-10: (N, 3, 32, 32) uint8 images and (N,) labels in 0..9."""
+    with open(path, "rb") as f:
+        try:
+            d = _ArraysOnlyUnpickler(f, encoding="latin1").load()
+        except _RefusedGlobal as e:
+            raise DatasetUnavailable(
+                f"{path} is not a CIFAR-10 batch: {_first_line(e)}, an object that could run code when read; "
+                "refused, nothing of it was executed"
+            ) from None
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError,
+                MemoryError) as e:
+            raise DatasetUnavailable(f"{path} is truncated or corrupt ({type(e).__name__}: {_first_line(e)})") from None
+    if not isinstance(d, dict) or not {"data", "labels"} <= set(d):
+        raise DatasetUnavailable(f"{path} is not a CIFAR-10 batch: expected a dict with 'data' and 'labels'")
+    x, y = np.asarray(d["data"]), np.asarray(d["labels"])
+    if x.dtype != np.uint8 or x.ndim != 2 or x.shape[1] != 3 * 32 * 32:
+        raise DatasetUnavailable(f"{path}: 'data' is {x.dtype} of shape {x.shape}, expected uint8 of shape (N, 3072)")
+    _check_labels(path, y, len(x), CIFAR10_CLASSES)
+    return x.reshape(-1, 3, 32, 32), y
+
+
+def _check_labels(path: Path, labels: np.ndarray, count: int, classes: int) -> None:
+    if labels.ndim != 1 or len(labels) != count:
+        raise DatasetUnavailable(f"{path}: {labels.shape} labels for {count} images")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise DatasetUnavailable(f"{path}: labels are {labels.dtype}, expected integers")
+    bad = (labels < 0) | (labels >= classes)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DatasetUnavailable(
+            f"{path}: label {labels[i]} at index {i} is outside 0..{classes - 1} ({int(bad.sum())} such labels)"
+        )
+
+
+def _read_cifar10(folder: Path):
+    train = [read_cifar10_batch(folder / f) for f in CIFAR10_FILES[:5]]
+    x_te, y_te = read_cifar10_batch(folder / "test_batch")
     x_tr = np.concatenate([x for x, _ in train])
     y_tr = np.concatenate([y for _, y in train])
     return x_tr.astype(np.float64) / 255.0, y_tr, x_te.astype(np.float64) / 255.0, y_te

@@ -281,6 +281,7 @@ def test_coinciding_class_means_are_refused_in_one_line(solver):
 @pytest.mark.parametrize("K,y", [
     (np.array([[1.0, 2.0], [2.0, 1.0]]), np.array([1.0, -1.0])),  # a 2x2 minor is negative
     (np.full((3, 3), -0.9) + 1.9 * np.eye(3), np.ones(3)),  # every 2x2 minor fine, 1ᵀK1 < 0
+    (np.array([[1.0, 2.0, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 1.0]]), np.ones(3)),  # qᵀKq > 0 on the whole simplex
 ])
 def test_a_kernel_that_is_not_psd_is_refused_in_one_line(solver, K, y):
     with pytest.raises(NumericalError, match=r"^k_train is not positive semi-definite: ") as e:

@@ -135,9 +135,10 @@ def _latin1_bytes(text: str, encoding: str) -> bytes:
 
 # The globals the release's batches name (Python 2: numpy.core.multiarray), numpy 2's name for the
 # same function, and the bytes constructor of Python 3's protocol-2 pickles
+_RECONSTRUCT = np.zeros(0).__reduce__()[0]  # numpy's array constructor for pickles, whatever its module
 CIFAR10_PICKLE_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"): np.ndarray.__reduce__(np.zeros(0))[0],
-    ("numpy._core.multiarray", "_reconstruct"): np.ndarray.__reduce__(np.zeros(0))[0],
+    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
     ("_codecs", "encode"): _latin1_bytes,

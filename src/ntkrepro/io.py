@@ -246,7 +246,8 @@ def read_csv(path: str | os.PathLike) -> dict[str, np.ndarray]:
         if len(row) < len(names):
             fail(r, _column(names, len(row)), f"missing (the row has {len(row)} of the {len(names)} columns)")
         if len(row) > len(names):
-            fail(r, _column(names, len(names)), f"an extra cell {row[len(names)]!r} (the header has {len(names)} columns)")
+            extra = row[len(names)]
+            fail(r, _column(names, len(names)), f"an extra cell {extra!r} (the header has {len(names)} columns)")
     out = {}
     for k, name in enumerate(names):
         values = [r[k] for r in rows]

@@ -1,9 +1,11 @@
 """Configuration checks: shipped configs valid, defaults, every bad input named by its key, and the
 schema's lists equal to the library's registries."""
 
+import types
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from ntkrepro import config as cfg
@@ -88,8 +90,11 @@ def base():
         (lambda c: c["ortiz2021"]["fig6"].update(epochs=[0, 200]), "'ortiz2021.fig6.epochs': epoch 200 is beyond the recipe's epochs (40)"),
         (lambda c: c["ortiz2021"]["fig9"].update(target=13000), "'ortiz2021.fig9.target': eigenfunction 1083 is beyond spectrum.k (1000)"),
         (lambda c: c["ortiz2021"]["fig2"].update(eigenfunctions=[0, 5]), "'ortiz2021.fig2.eigenfunctions.0'"),
-        (lambda c: c["compute"].update(device="cuda"), "'compute.device': cuda, but this machine has no CUDA GPU"),
-        (lambda c: c["spectrum"].update(device="cuda"), "'spectrum.device': cuda, but this machine has no CUDA GPU"),
+        (lambda c: c["recipes"]["ortiz2021"].update(lr=float("nan")), "'recipes.ortiz2021.lr': nan is not a finite number"),
+        (lambda c: c["recipes"]["ortiz2021"].update(lr="nan"), "'recipes.ortiz2021.lr': nan is not a finite number"),
+        (lambda c: c["recipes"]["ortiz2021"].update(weight_decay=float("inf")), "'recipes.ortiz2021.weight_decay': inf is not a finite number"),
+        (lambda c: c["kernel"].update(memory_gb=".inf"), "'kernel.memory_gb': inf is not a finite number"),
+        (lambda c: c["models"]["mlp"].update(widths=[10, float("-inf")]), "'models.mlp.widths.1': -inf is not a finite number"),
     ],
 )
 def test_bad_configs_name_the_key(edit, message):
@@ -145,3 +150,57 @@ def test_schema_lists_are_the_registries():
     assert defs["recipe"]["properties"]["loss"]["enum"] == list(training.LOSSES)
     assert set(defs["recipe"]["properties"]) == {f for f in training.Recipe.__dataclass_fields__} - {"seed", "checkpoints"}
     assert set(PAPERS) <= set(SCHEMA["properties"])
+
+
+def test_yaml_nan_and_inf_are_refused_naming_the_key():
+    c = base()
+    c["recipes"]["ortiz2021"].update(yaml.safe_load("lr: .nan"))
+    with pytest.raises(ConfigError, match=r"^config key 'recipes.ortiz2021.lr': nan is not a finite number"):
+        valid(c)
+
+
+def test_a_duplicate_yaml_key_is_refused_naming_the_key_and_the_file(tmp_path):
+    from ntkrepro import cli_hints
+
+    path = tmp_path / "mine.yaml"
+    path.write_text("recipes:\n  ortiz2021:\n    lr: 0.1\n    epochs: 3\n    lr: 0.01\n")
+    message = cli_hints.problem(path)
+    assert message == f"config file {path}, line 5, column 5: duplicate key 'lr' (first at line 3)"
+    path.write_text("recipes:\n  ortiz2021:\n    lr: 0.1\n  other:\n    lr: 0.1\n")  # the same key in two mappings
+    assert cli_hints.problem(path) is None
+
+
+def test_cuda_is_accepted_where_the_config_is_read_without_a_gpu(monkeypatch):
+    """A SLURM submit host has no GPU; its jobs run on GPU nodes."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    c = base()
+    c["compute"]["device"] = c["spectrum"]["device"] = "cuda"
+    valid(c)
+
+
+class FakeJob:
+    """What a rule's script receives as ``snakemake``: its params, log and rule."""
+
+    def __init__(self, tmp_path, **params):
+        self.params = types.SimpleNamespace(**params)
+        self.log = [str(tmp_path / "job.log")]
+        self.rule = "kernel_init"
+        self.threads = 1
+
+
+@pytest.mark.parametrize("key", ["compute.device", "spectrum.device"])
+def test_a_job_asking_for_cuda_on_a_machine_without_one_stops_before_its_work(tmp_path, monkeypatch, key):
+    from ntkrepro import workflow
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    section, name = key.split(".")
+    params = {"compute": {"device": "auto", "threads": 1}, section: {name: "cuda", "threads": 1}}
+    ran = []
+    with pytest.raises(SystemExit) as e:
+        workflow.run(FakeJob(tmp_path, **params), lambda snakemake, log: ran.append(True))
+    assert e.value.code == 1 and not ran
+    logged = (tmp_path / "job.log").read_text().strip().splitlines()
+    assert len(logged) == 1 and f"kernel_init: config key '{key}': cuda, but this machine (" in logged[0]
+    assert logged[0].endswith("has no CUDA GPU (use auto or cpu)")
+    workflow.run(FakeJob(tmp_path, compute={"device": "cpu", "threads": 1}), lambda snakemake, log: ran.append(True))
+    assert ran == [True]

@@ -161,3 +161,116 @@ def test_normalize_false_keeps_pixels_in_unit_interval():
     assert float(raw.x_train.min()) == 0.0 and float(raw.x_train.max()) == 1.0
     assert raw.mean == [0.0] and raw.std == [1.0]
     assert torch.allclose(standard.x_train, (raw.x_train - standard.mean[0]) / standard.std[0], atol=1e-5)
+
+
+class RunsCode:
+    """Unpickling this runs its command: what a crafted batch in a shared dataset folder could do."""
+
+    def __init__(self, call, *args):
+        self.call, self.args = call, args
+
+    def __reduce__(self):
+        return self.call, self.args
+
+
+@pytest.mark.parametrize("payload", ["os.system", "builtins.exec"])
+def test_a_cifar10_batch_that_would_run_code_is_refused_unexecuted(tmp_path, payload):
+    import builtins
+    import os
+
+    write_cifar10(tmp_path)
+    marker = tmp_path / "payload-ran"
+    call = (RunsCode(os.system, f"touch {marker}") if payload == "os.system"
+            else RunsCode(builtins.exec, f"open({str(marker)!r}, 'w').close()"))
+    batch = tmp_path / "cifar-10-batches-py" / "data_batch_3"
+    with open(batch, "wb") as f:
+        pickle.dump({"data": call, "labels": [0]}, f, protocol=2)
+    with pytest.raises(DatasetUnavailable) as e:
+        data.prepare(config("cifar10", tmp_path))
+    assert not marker.exists()
+    msg = str(e.value)
+    assert str(batch) in msg and "refused" in msg and len(msg.splitlines()) == 1
+
+
+def test_cifar10_batches_as_the_release_pickles_them_load(tmp_path):
+    """The release's batches (Python 2, protocol 2) name numpy.core.multiarray._reconstruct, numpy.ndarray
+    and numpy.dtype; they also hold batch_label and filenames."""
+    batches = write_cifar10(tmp_path)
+    folder = tmp_path / "cifar-10-batches-py"
+    for name, batch in batches.items():
+        release = {**batch, "batch_label": f"{name} of 5", "filenames": [f"img_{i}.png" for i in range(len(batch["labels"]))]}
+        raw = pickle.dumps(release, protocol=2).replace(b"numpy._core.multiarray\n", b"numpy.core.multiarray\n")
+        assert b"cnumpy.core.multiarray\n_reconstruct\n" in raw
+        (folder / name).write_bytes(raw)
+    ds = data.prepare(config("cifar10", tmp_path, normalize=False))
+    assert ds.y_test.tolist() == batches["test_batch"]["labels"]
+    assert np.allclose(ds.x_train[0].numpy(), batches["data_batch_1"]["data"][0].reshape(3, 32, 32) / 255.0)
+
+
+def one_line_naming(error, path) -> str:
+    msg = str(error.value)
+    assert str(path) in msg and len(msg.splitlines()) == 1, msg
+    return msg
+
+
+def test_a_corrupt_gzipped_idx_file_is_one_line_naming_it(tmp_path):
+    write_mnist_like(tmp_path, "MNIST/raw", 50, 10, compress=True)
+    gz = tmp_path / "MNIST/raw/train-images-idx3-ubyte.gz"
+    raw = bytearray(gz.read_bytes())
+    raw[20:60] = bytes(40)  # the deflate stream damaged, the gzip header intact
+    gz.write_bytes(bytes(raw))
+    spec = config("mnist", tmp_path)
+    assert data.split_sizes(spec) == (60_000, 10_000)  # planning counts nominally; the job reports the file
+    with pytest.raises(DatasetUnavailable) as e:
+        data.prepare(spec)
+    assert "corrupt" in one_line_naming(e, gz)
+    gz.write_bytes(gz.read_bytes()[:30])  # cut inside the stream
+    with pytest.raises(DatasetUnavailable) as e:
+        data.prepare(spec)
+    assert "corrupt" in one_line_naming(e, gz)
+
+
+def test_idx_images_of_another_size_are_refused_naming_the_file(tmp_path):
+    write_mnist_like(tmp_path, "MNIST/raw", 6, 4)
+    path = tmp_path / "MNIST/raw/t10k-images-idx3-ubyte"
+    write_idx(path, np.zeros((4, 32, 32)))
+    with pytest.raises(DatasetUnavailable) as e:
+        data.prepare(config("mnist", tmp_path))
+    assert "32x32" in one_line_naming(e, path) and "28x28" in str(e.value)
+
+
+@pytest.mark.parametrize("label", [10, 255])
+def test_idx_labels_outside_the_classes_are_refused_naming_the_file(tmp_path, label):
+    write_mnist_like(tmp_path, "FashionMNIST/raw", 6, 4)
+    path = tmp_path / "FashionMNIST/raw/train-labels-idx1-ubyte"
+    write_idx(path, np.array([0, 1, 2, label, 4, 5]))
+    with pytest.raises(DatasetUnavailable) as e:
+        data.prepare(config("fashion-mnist", tmp_path))
+    assert f"label {label} at index 3 is outside 0..9" in one_line_naming(e, path)
+
+
+def test_cifar10_labels_outside_the_classes_are_refused_naming_the_file(tmp_path):
+    batches = write_cifar10(tmp_path, per_batch=4)
+    path = tmp_path / "cifar-10-batches-py" / "test_batch"
+    with open(path, "wb") as f:
+        pickle.dump({**batches["test_batch"], "labels": [1, 2, -1, 3]}, f, protocol=2)
+    with pytest.raises(DatasetUnavailable) as e:
+        data.prepare(config("cifar10", tmp_path))
+    assert "label -1 at index 2 is outside 0..9" in one_line_naming(e, path)
+
+
+def test_a_truncated_image_is_refused_naming_the_file(tmp_path):
+    from PIL import Image
+
+    g = np.random.default_rng(0)
+    for split in ("train", "val"):
+        for c in ("a", "b"):
+            (tmp_path / split / c).mkdir(parents=True)
+            for i in range(2):
+                Image.fromarray(g.integers(0, 256, (24, 24, 3), dtype=np.uint8)).save(tmp_path / split / c / f"img{i}.png")
+    bad = tmp_path / "val" / "b" / "img1.png"
+    bad.write_bytes(bad.read_bytes()[:200])
+    spec = {"classes": ["a", "b"], "train": "train", "test": "val", "resize": 20, "crop": 16}
+    with pytest.raises(DatasetUnavailable) as e:
+        data.formats.read_image_folder(tmp_path, spec)
+    assert "truncated or not an image" in one_line_naming(e, bad)

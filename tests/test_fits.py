@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.kernel_ridge import KernelRidge
 from sklearn.svm import SVC
 from torch import nn
@@ -14,6 +15,7 @@ from torch.func import functional_call, jacrev, vmap
 
 from ntkrepro.errors import NumericalError
 from ntkrepro.fits import hard_margin_svm, kernel_regression, least_squares
+from ntkrepro.fits.svm import SVMConvergenceWarning
 
 
 def jacobian(model: nn.Module, x: torch.Tensor) -> np.ndarray:
@@ -219,7 +221,8 @@ def test_jst1_is_long_s_algorithm_kernelized():
     g = np.random.default_rng(5)
     Phi = g.standard_normal((30, 10)) * 3.0
     y = np.sign(Phi @ g.standard_normal(10))
-    fit = hard_margin_svm(Phi @ Phi.T, y, solver="jst1", iterations=40, check_every=10**6, dtype=torch.float64)
+    with pytest.warns(SVMConvergenceWarning, match="raise iterations"):
+        fit = hard_margin_svm(Phi @ Phi.T, y, solver="jst1", iterations=40, check_every=10**6, dtype=torch.float64)
     assert fit.iterations == 40 and not fit.converged
     w = jst1_primal(Phi, y, 40)
     X_test = g.standard_normal((6, 10))
@@ -241,15 +244,16 @@ def test_jst1_in_float32_reaches_the_exact_margin(caplog):
 def test_not_separable_through_the_origin_is_reported(caplog):
     X = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]])  # x and −x with the same label
     y = np.array([1.0, 1.0, -1.0])
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING), pytest.warns(SVMConvergenceWarning, match="not be separable") as warned:
         fit = hard_margin_svm(X @ X.T, y, iterations=2000)
     assert not fit.converged and fit.margin <= 0 and "not be separable" in caplog.text
+    assert issubclass(warned[0].category, ConvergenceWarning)  # what scikit-learn users filter
 
 
 def test_svm_rejects_bad_input():
     K = np.eye(3)
-    with pytest.raises(ValueError, match="-1 and \\+1"):
-        hard_margin_svm(K, np.array([0.0, 1.0, 1.0]))
+    with pytest.raises(ValueError, match=r"^y_train holds 3 distinct labels \(0, 1, 2\); a binary SVM takes two$"):
+        hard_margin_svm(K, np.array([0, 1, 2]))
     with pytest.raises(ValueError, match="labels"):
         hard_margin_svm(K, np.ones(4))
     with pytest.raises(ValueError, match="solver"):
@@ -263,3 +267,48 @@ def test_svm_rejects_bad_input():
     fit = hard_margin_svm(K, np.array([1.0, -1.0, 1.0]))
     with pytest.raises(ValueError, match="columns"):
         fit.decision_function(np.ones((2, 4)))
+
+
+@pytest.mark.parametrize("solver", ["exact", "jst1"])
+def test_coinciding_class_means_are_refused_in_one_line(solver):
+    # Σ y_i φ_i = 0: the origin is the hull's centre, no separator through it exists
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [1.0, 0.0]]) + 0.5
+    with pytest.raises(NumericalError, match=r"^k_train, y_train: Σ_i y_i φ\(x_i\) = 0 .*no separator through the origin"):
+        hard_margin_svm(X @ X.T, np.array([1.0, 1.0, -1.0, -1.0]), solver=solver)
+
+
+@pytest.mark.parametrize("solver", ["exact", "jst1"])
+@pytest.mark.parametrize("K,y", [
+    (np.array([[1.0, 2.0], [2.0, 1.0]]), np.array([1.0, -1.0])),  # a 2x2 minor is negative
+    (np.full((3, 3), -0.9) + 1.9 * np.eye(3), np.ones(3)),  # every 2x2 minor fine, 1ᵀK1 < 0
+    (np.array([[1.0, 2.0, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 1.0]]), np.ones(3)),  # qᵀKq > 0 on the whole simplex
+])
+def test_a_kernel_that_is_not_psd_is_refused_in_one_line(solver, K, y):
+    with pytest.raises(NumericalError, match=r"^k_train is not positive semi-definite: ") as e:
+        hard_margin_svm(K, y, solver=solver)
+    assert len(str(e.value).splitlines()) == 1
+
+
+@pytest.mark.parametrize("solver", ["exact", "jst1"])
+def test_any_two_labels_fit_as_plus_and_minus_one_and_predict_in_the_callers_labels(solver):
+    K, y, K_test = symmetric_problem(3, n=20)
+    reference = hard_margin_svm(K, y, solver=solver, tol=1e-4)
+    signs = reference.predict(K_test)
+    assert signs.dtype == np.float64 and set(signs) <= {-1.0, 1.0}
+    for negative, positive in ((0, 1), ("cat", "dog"), (3.5, -2.0)):
+        labels = np.where(y > 0, positive, negative)
+        fit = hard_margin_svm(K, labels, solver=solver, tol=1e-4)
+        # scikit-learn's order: the larger label is the positive class
+        flip = 1.0 if sorted([negative, positive])[1] == positive else -1.0
+        assert np.allclose(fit.coef, flip * reference.coef) and fit.margin == reference.margin
+        expected = np.where(flip * signs > 0, max(negative, positive), min(negative, positive))
+        assert fit.predict(K_test).tolist() == expected.tolist()
+        assert fit.training_error == 0.0 and fit.classes.tolist() == sorted([negative, positive])
+
+
+def test_the_repr_is_short():
+    K, y, _ = symmetric_problem(4, n=100)
+    fit = hard_margin_svm(K, y, tol=1e-4)
+    text = repr(fit)
+    assert len(text) < 200 and "\n" not in text, text
+    assert text.startswith("HardMarginSVM(m=200, solver='exact', margin=") and "converged=True" in text

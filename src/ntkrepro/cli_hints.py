@@ -3,6 +3,8 @@
 
 * a YAML syntax error in a ``--configfile``: Snakemake says the file "is not valid JSON or YAML";
   this names the file, the line and the column;
+* a key written twice in one mapping of a config file: YAML keeps the last silently; this names the
+  key, the file and both lines;
 * a target written after ``--configfile`` (the option takes several files, so
   ``snakemake --configfile config/paper.yaml figures/<figure>.pdf`` reads the target as a config file):
   Snakemake fails with a traceback; this says so in one line.
@@ -28,6 +30,8 @@ def problem(path) -> str | None:
     """What is wrong with a file given to --configfile, in one line, or None."""
     import yaml
 
+    from . import strict_yaml
+
     path = Path(path)
     where = "put targets before --configfile, or write --configfile=FILE"
     if path.suffix in TARGET_SUFFIXES or path.parts[:1] in (("figures",), ("results",)):
@@ -36,7 +40,7 @@ def problem(path) -> str | None:
     if not path.exists():
         return f"--configfile {path}: no such file (if it is a target: {where})"
     try:
-        yaml.safe_load(path.read_text(encoding="utf-8"))
+        strict_yaml.load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         return f"--configfile {path}: not a text file, so not a config file: {where}"
     except yaml.YAMLError as e:

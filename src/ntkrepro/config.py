@@ -5,10 +5,10 @@ declare — and the constraints between keys that a schema cannot express. Each 
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 
 import jsonschema
-import torch
 import yaml
 
 from . import data, models
@@ -102,12 +102,28 @@ def _resolve(root: dict, ref: str) -> dict:
 def validate(config: dict, schema: dict) -> dict:
     """Check ``config`` against ``schema``, filling in defaults (in place); raise ConfigError."""
     coerce_text(config, schema)
+    check_finite(config)
     cls = _with_defaults(jsonschema.validators.validator_for(schema))
     errors = sorted(cls(schema).iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.path))))
     if errors:
         raise ConfigError(describe(errors[0]))
     check_consistency(config)
     return config
+
+
+def check_finite(config, where: str = "") -> None:
+    """Refuse NaN and ±Inf anywhere: every number of a config is a size, rate or tolerance, and NaN
+    passes every range check of the schema (each comparison with it is false)."""
+    if isinstance(config, dict):
+        items = config.items()
+    elif isinstance(config, list):
+        items = enumerate(config)
+    else:
+        if isinstance(config, float) and not math.isfinite(config):
+            raise ConfigError(f"config key '{where}': {config} is not a finite number")
+        return
+    for key, value in items:
+        check_finite(value, f"{where}.{key}" if where else str(key))
 
 
 def describe(error: jsonschema.ValidationError) -> str:
@@ -161,7 +177,3 @@ def check_consistency(config: dict) -> None:
     if k > m:
         raise ConfigError(f"config key 'spectrum.k': {k} eigenpairs asked for, but the Gram matrix has only {m} samples "
                           f"({n_train} train + {n_test} test)")
-    for key in ("compute.device", "spectrum.device"):
-        section, name = key.split(".")
-        if config[section][name] == "cuda" and not torch.cuda.is_available():
-            raise ConfigError(f"config key '{key}': cuda, but this machine has no CUDA GPU (use auto or cpu)")

@@ -216,17 +216,58 @@ def write_csv(columns: dict[str, Any], path: str | os.PathLike) -> None:
 
 
 def read_csv(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Read a CSV written by :func:`write_csv`; numeric columns come back as numbers."""
+    """Read a CSV written by :func:`write_csv`; numeric columns come back as numbers.
+
+    Strict: a row with fewer or more cells than the header, a cell that is not a number in a column
+    whose other cells are, or a file that ends mid-row raise IntegrityError naming the file, the row
+    and the column.
+    """
     with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    if not rows:
+        text = f.read()
+    if not text:
         raise IntegrityError(f"{path} is empty")
-    names, rows = rows[0], rows[1:]
+    reader = csv.reader(io.StringIO(text))
+    try:
+        names = next(reader)
+        rows, lines = [], []
+        for row in reader:
+            rows.append(row)
+            lines.append(reader.line_num)
+    except csv.Error as e:
+        raise IntegrityError(f"{path}, line {reader.line_num}: not CSV ({e}); delete it to rebuild") from None
+
+    def fail(r: int, column: str, why: str):
+        raise IntegrityError(f"{path}, row {r + 1} (line {lines[r]}), column {column}: {why}; delete it to rebuild")
+
+    if not text.endswith("\n") and rows:  # write_csv ends every row with a line end
+        last = rows[-1]
+        fail(len(rows) - 1, _column(names, len(last) - 1), "the file ends mid-row (cut short?)")
+    for r, row in enumerate(rows):
+        if len(row) < len(names):
+            fail(r, _column(names, len(row)), f"missing (the row has {len(row)} of the {len(names)} columns)")
+        if len(row) > len(names):
+            extra = row[len(names)]
+            fail(r, _column(names, len(names)), f"an extra cell {extra!r} (the header has {len(names)} columns)")
     out = {}
     for k, name in enumerate(names):
         values = [r[k] for r in rows]
-        try:
-            out[name] = np.array([float(v) for v in values])
-        except ValueError:
+        numbers = [_number(v) for v in values]
+        if all(x is None for x in numbers) and values:
             out[name] = np.array(values)
+            continue
+        for r, (v, x) in enumerate(zip(values, numbers)):
+            if x is None:
+                fail(r, _column(names, k), f"{v!r} is not a number, though the column's other cells are")
+        out[name] = np.array(numbers, dtype=np.float64)
     return out
+
+
+def _column(names: list[str], k: int) -> str:
+    return repr(names[k]) if k < len(names) else str(k + 1)
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None

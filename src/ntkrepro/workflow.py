@@ -4,6 +4,7 @@ settings, and turning a user-facing error into one clear line instead of a trace
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 import traceback
 from typing import Callable
@@ -11,14 +12,30 @@ from typing import Callable
 import torch
 from threadpoolctl import threadpool_limits
 
-from .errors import NtkReproError
+from .errors import ConfigError, NtkReproError
+
+
+DEVICE_KEYS = ("compute.device", "spectrum.device")
+
+
+def check_devices(params) -> None:
+    """Refuse a job whose params ask for CUDA on a machine without it. The check belongs here, on the
+    machine that runs the job: the process that plans a cluster's jobs often runs on a host without a
+    GPU, while the jobs it submits get one."""
+    for key in DEVICE_KEYS:
+        section, name = key.split(".")
+        if (getattr(params, section, None) or {}).get(name) == "cuda" and not torch.cuda.is_available():
+            raise ConfigError(
+                f"config key '{key}': cuda, but this machine ({socket.gethostname()}) has no CUDA GPU (use auto or cpu)"
+            )
 
 
 def run(snakemake, main: Callable[[object, logging.Logger], None]) -> None:
     """Run ``main(snakemake, log)`` as a rule's script.
 
     Numerical work uses ``params.compute["threads"]`` threads (torch and BLAS) whatever the
-    scheduler granted, so results do not depend on ``--cores``. Log lines go to the rule's log
+    scheduler granted, so results do not depend on ``--cores``. A job whose params ask for CUDA on a
+    machine without it stops before its work (:func:`check_devices`). Log lines go to the rule's log
     file and to stderr. An :class:`NtkReproError` ends the job with its one-line message; any
     other exception is logged with its traceback and re-raised.
     """
@@ -39,6 +56,7 @@ def run(snakemake, main: Callable[[object, logging.Logger], None]) -> None:
     torch.set_num_threads(threads)
     rule = getattr(snakemake, "rule", "script")
     try:
+        check_devices(snakemake.params)
         with threadpool_limits(limits=threads):
             main(snakemake, log)
     except NtkReproError as e:

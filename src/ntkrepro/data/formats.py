@@ -6,10 +6,12 @@ training and the test split: ``(x_train, y_train, x_test, y_test)``.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import logging
 import pickle
 import urllib.error
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,10 @@ MNIST_FILES = [
 # torchvision's folder for each IDX-format dataset, relative to dataset.root
 IDX_FOLDERS = {"mnist": "MNIST/raw", "fashion-mnist": "FashionMNIST/raw"}
 TORCHVISION_CLASSES = {"cifar10": "CIFAR10", "mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
+
+# MNIST and Fashion-MNIST: 28x28 images of 10 classes
+MNIST_IMAGE_SIZE = (28, 28)
+MNIST_CLASSES = 10
 
 # mnist-5k has no official split: 400 digits per class train, 100 per class test, fixed seed
 MNIST5K_TEST_PER_CLASS = 100
@@ -72,7 +78,7 @@ def expected_files(name: str, root: Path) -> tuple[Path, list[str]]:
 
 
 def _exists(path: Path) -> bool:
-    return path.exists() or path.with_name(path.name + ".gz").exists()
+    return _present(path).exists()
 
 
 def _missing_text(folder: Path, missing: list[str]) -> str:
@@ -105,43 +111,120 @@ def _download(name: str, root: Path) -> None:
         cls(str(root), train=train, download=True)
 
 
-def _read_cifar10(folder: Path):
-    def batch(file: str):
-        with open(folder / file, "rb") as f:
-            d = pickle.load(f, encoding="latin1")
-        return np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 32, 32), np.asarray(d["labels"])
+class _RefusedGlobal(pickle.UnpicklingError):
+    """A pickle names a global that reading CIFAR-10 does not need."""
 
-    train = [batch(f) for f in CIFAR10_FILES[:5]]
-    x_te, y_te = batch("test_batch")
+
+class _ArraysOnlyUnpickler(pickle.Unpickler):
+    """Unpickles the objects CIFAR-10's batches hold (dicts, lists, strings, numbers and numpy arrays)
+    and refuses any other global: a pickle can name any callable, which would run on loading."""
+
+    def find_class(self, module, name):
+        try:
+            return CIFAR10_PICKLE_GLOBALS[(module, name)]
+        except KeyError:
+            raise _RefusedGlobal(f"it names {module}.{name}") from None
+
+
+def _latin1_bytes(text: str, encoding: str) -> bytes:
+    # how Python 3 writes bytes at pickle protocol 2: _codecs.encode(text, "latin1"), nothing else
+    if encoding != "latin1":
+        raise _RefusedGlobal(f"it encodes text as {encoding!r}")
+    return codecs.encode(text, "latin1")
+
+
+# The globals the release's batches name (Python 2: numpy.core.multiarray), numpy 2's name for the
+# same function, and the bytes constructor of Python 3's protocol-2 pickles
+_RECONSTRUCT = np.zeros(0).__reduce__()[0]  # numpy's array constructor for pickles, whatever its module
+CIFAR10_PICKLE_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    ("_codecs", "encode"): _latin1_bytes,
+}
+CIFAR10_CLASSES = 10
+
+
+def read_cifar10_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One python batch of CIFAR-10: (N, 3, 32, 32) uint8 images and (N,) labels in 0..9."""
+    with open(path, "rb") as f:
+        try:
+            d = _ArraysOnlyUnpickler(f, encoding="latin1").load()
+        except _RefusedGlobal as e:
+            raise DatasetUnavailable(
+                f"{path} is not a CIFAR-10 batch: {_first_line(e)}, an object that could run code when read; "
+                "refused, nothing of it was executed"
+            ) from None
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError,
+                MemoryError) as e:
+            raise DatasetUnavailable(f"{path} is truncated or corrupt ({type(e).__name__}: {_first_line(e)})") from None
+    if not isinstance(d, dict) or not {"data", "labels"} <= set(d):
+        raise DatasetUnavailable(f"{path} is not a CIFAR-10 batch: expected a dict with 'data' and 'labels'")
+    x, y = np.asarray(d["data"]), np.asarray(d["labels"])
+    if x.dtype != np.uint8 or x.ndim != 2 or x.shape[1] != 3 * 32 * 32:
+        raise DatasetUnavailable(f"{path}: 'data' is {x.dtype} of shape {x.shape}, expected uint8 of shape (N, 3072)")
+    _check_labels(path, y, len(x), CIFAR10_CLASSES)
+    return x.reshape(-1, 3, 32, 32), y
+
+
+def _check_labels(path: Path, labels: np.ndarray, count: int, classes: int) -> None:
+    if labels.ndim != 1 or len(labels) != count:
+        raise DatasetUnavailable(f"{path}: {labels.shape} labels for {count} images")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise DatasetUnavailable(f"{path}: labels are {labels.dtype}, expected integers")
+    bad = (labels < 0) | (labels >= classes)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DatasetUnavailable(
+            f"{path}: label {labels[i]} at index {i} is outside 0..{classes - 1} ({int(bad.sum())} such labels)"
+        )
+
+
+def _read_cifar10(folder: Path):
+    train = [read_cifar10_batch(folder / f) for f in CIFAR10_FILES[:5]]
+    x_te, y_te = read_cifar10_batch(folder / "test_batch")
     x_tr = np.concatenate([x for x, _ in train])
     y_tr = np.concatenate([y for _, y in train])
     return x_tr.astype(np.float64) / 255.0, y_tr, x_te.astype(np.float64) / 255.0, y_te
 
 
+def _present(path: Path) -> Path:
+    """The file itself, or its .gz beside it."""
+    return path if path.exists() else path.with_name(path.name + ".gz")
+
+
 def _open_idx(path: Path):
-    if path.exists():
-        return open(path, "rb"), path
-    gz = path.with_name(path.name + ".gz")
-    return gzip.open(gz, "rb"), gz
+    path = _present(path)
+    return (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")), path
+
+
+def _read_bytes(f, path: Path, size: int = -1) -> bytes:
+    try:
+        return f.read(size)
+    except (gzip.BadGzipFile, zlib.error, EOFError) as e:  # a damaged or cut .gz
+        raise DatasetUnavailable(f"{path} is truncated or corrupt ({_first_line(e)})") from None
 
 
 def _idx_dims(path: Path) -> np.ndarray:
     f, path = _open_idx(path)
     with f:
-        header = f.read(4)
+        header = _read_bytes(f, path, 4)
         if len(header) < 4 or header[0] != 0 or header[1] != 0 or header[2] != 0x08:
             raise DatasetUnavailable(f"{path} is not an unsigned-byte IDX file (bad magic number)")
-        return np.frombuffer(f.read(4 * header[3]), dtype=">i4")
+        return np.frombuffer(_read_bytes(f, path, 4 * header[3]), dtype=">i4")
 
 
 def read_idx(path: Path) -> np.ndarray:
     """Read an IDX file (the MNIST format), plain or gzipped."""
     f, path = _open_idx(path)
     with f:
-        data = f.read()
+        data = _read_bytes(f, path)
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise DatasetUnavailable(f"{path} is not an unsigned-byte IDX file (bad magic number)")
     ndim = data[3]
+    if len(data) < 4 + 4 * ndim:
+        raise DatasetUnavailable(f"{path} is truncated or corrupt: {len(data)} bytes, shorter than its header")
     dims = np.frombuffer(data, dtype=">i4", count=ndim, offset=4)
     expected = 4 + 4 * ndim + int(np.prod(dims))
     if len(data) != expected:
@@ -151,8 +234,13 @@ def read_idx(path: Path) -> np.ndarray:
 
 def _read_idx_dataset(folder: Path):
     x_tr, y_tr, x_te, y_te = (read_idx(folder / f) for f in MNIST_FILES)
-    if len(x_tr) != len(y_tr) or len(x_te) != len(y_te):
-        raise DatasetUnavailable(f"{folder}: image and label counts differ")
+    images_tr, labels_tr, images_te, labels_te = (_present(folder / f) for f in MNIST_FILES)
+    for x, path in ((x_tr, images_tr), (x_te, images_te)):
+        if x.ndim != 3 or x.shape[1:] != MNIST_IMAGE_SIZE:
+            size = "x".join(map(str, x.shape[1:])) if x.ndim == 3 else f"of shape {x.shape}"
+            raise DatasetUnavailable(f"{path}: images are {size}, expected {MNIST_IMAGE_SIZE[0]}x{MNIST_IMAGE_SIZE[1]}")
+    _check_labels(labels_tr, y_tr, len(x_tr), MNIST_CLASSES)
+    _check_labels(labels_te, y_te, len(x_te), MNIST_CLASSES)
     return x_tr[:, None].astype(np.float64) / 255.0, y_tr, x_te[:, None].astype(np.float64) / 255.0, y_te
 
 
@@ -233,9 +321,12 @@ def read_image_folder(root: Path, spec: dict):
             if not files:
                 raise DatasetUnavailable(f"dataset imagefolder: {root / split / c} holds no images ({', '.join(IMAGE_SUFFIXES)})")
             for f in files:
-                with Image.open(f) as im:
-                    im = TF.center_crop(TF.resize(im.convert("RGB"), spec["resize"]), spec["crop"])
-                    xs.append(np.asarray(im, dtype=np.float32).transpose(2, 0, 1) / np.float32(255.0))
+                try:
+                    with Image.open(f) as im:
+                        im = TF.center_crop(TF.resize(im.convert("RGB"), spec["resize"]), spec["crop"])
+                except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:  # PIL's ways to say so
+                    raise DatasetUnavailable(f"{f} is truncated or not an image ({_first_line(e)})") from None
+                xs.append(np.asarray(im, dtype=np.float32).transpose(2, 0, 1) / np.float32(255.0))
                 ys.append(label)
         log.info(f"{root / split}: {len(xs)} images of {len(spec['classes'])} classes")
         splits += [np.stack(xs), np.asarray(ys)]

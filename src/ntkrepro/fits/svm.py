@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -36,6 +36,15 @@ SCALE_EPS = 1e-4
 MAX_RUNS = 8
 # A hull this close to the origin (γ_hi² relative to the largest ‖z_i‖²) is not separable in float64
 NOT_SEPARABLE = 1e-12
+# rows of K compared with √(K_ii K_jj) at once (bounds the temporary to MINOR_ROWS x m)
+MINOR_ROWS = 512
+# Labels taken as they are; any other two labels map to these in sorted order (scikit-learn's classes_)
+SIGNS = (-1.0, 1.0)
+
+
+class SVMConvergenceWarning(ConvergenceWarning):
+    """The SVM stopped before its margin was certified within ``tol`` (a ConvergenceWarning, as
+    scikit-learn's solvers raise)."""
 
 
 @dataclass
@@ -47,7 +56,8 @@ class HardMarginSVM:
     margin min_i y_i f(x_i)/‖w‖ on the scaled training features); ``margin_upper_bound`` γ_hi ≥
     the exact max margin; ``gap`` = (γ_hi − γ_lo)/γ_hi; ``converged``: gap ≤ tol; ``iterations``:
     JST-1 steps or libsvm's SMO iterations (all runs); ``training_error``: share of training points on the wrong side
-    (f = 0 counts as the −1 class, as in Long's 1[φ·w > 0]).
+    (f = 0 counts as the −1 class, as in Long's 1[φ·w > 0]); ``classes``: the caller's labels of the
+    −1 and the +1 class (−1.0, +1.0 for labels in {−1, +1}).
     """
 
     coef: np.ndarray
@@ -60,6 +70,11 @@ class HardMarginSVM:
     training_error: float
     solver: str
     diagnostics: PSDDiagnostics
+    classes: np.ndarray = field(default_factory=lambda: np.array(SIGNS))
+
+    def __repr__(self) -> str:
+        return (f"HardMarginSVM(m={len(self.coef)}, solver={self.solver!r}, margin={self.margin:.6g}, "
+                f"gap={self.gap:.2e}, converged={self.converged}, iterations={self.iterations})")
 
     def decision_function(self, k_test_train) -> np.ndarray:
         """f(x) for a cross-kernel K(test, train) (n, m) of the unscaled features: (n,) float64."""
@@ -69,8 +84,8 @@ class HardMarginSVM:
         return k @ self.coef / self.scale**2
 
     def predict(self, k_test_train) -> np.ndarray:
-        """Labels ±1 (float64): +1 where f(x) > 0."""
-        return np.where(self.decision_function(k_test_train) > 0, 1.0, -1.0)
+        """The caller's labels: ``classes[1]`` (+1, float64, for ±1 labels) where f(x) > 0, else ``classes[0]``."""
+        return self.classes[(self.decision_function(k_test_train) > 0).astype(int)]
 
 
 def hard_margin_svm(
@@ -88,10 +103,18 @@ def hard_margin_svm(
     """Max-margin separator through the origin of the points (φ(x_i), y_i), from their Gram matrix.
 
     ``k_train``: (m, m) Gram matrix (any float dtype; arrays, tensors, HDF5 datasets); ``y_train``:
-    (m,) labels in {−1, +1}. Stops when the margin is certified within relative ``tol`` of the
-    exact one (see the module docstring) or after ``iterations`` (then ``converged`` is False and a
-    warning is logged). Progress (margin and bound) is logged at INFO: every libsvm run, or every
-    ``log_every`` JST-1 steps.
+    (m,) labels: in {−1, +1}, or any two distinct labels (numbers or strings; the larger is the +1
+    class, as scikit-learn orders them; ``predict`` answers in them). Stops when the margin is
+    certified within relative ``tol`` of the exact one (see the module docstring) or after
+    ``iterations`` (then ``converged`` is False, and an :class:`SVMConvergenceWarning` is issued and
+    logged). Progress (margin and bound) is logged at INFO: every libsvm run, or every ``log_every``
+    JST-1 steps.
+
+    Refused with one message (NumericalError): a kernel that is not positive semi-definite as far as
+    O(m²) work shows (a 2x2 principal minor, or a quadratic form the solver evaluates, negative beyond
+    rounding; a full check costs an eigendecomposition: ``ntkrepro.analysis.psd_diagnostics``), and
+    labelled features that sum to zero (Σ_i y_i φ(x_i) = 0, e.g. two balanced classes with the same
+    mean feature), for which no separator through the origin exists.
 
     ``solver="exact"`` (default): the dual in its nearest-point form, min ½ qᵀMq over the simplex
     (the QP min ½ αᵀMα − 1ᵀα, α ≥ 0, has the solution α* = q*/q*ᵀMq*), solved by libsvm
@@ -110,26 +133,36 @@ def hard_margin_svm(
     if not 0 < tol < 1:
         raise ValueError(f"tol must be in (0, 1), got {tol}")
     K = as_gram(k_train, "k_train")
-    y = as_float64(y_train, "y_train", (1,))
-    if len(y) != len(K):
-        raise ValueError(f"y_train has {len(y)} labels but k_train is {len(K)} x {len(K)}")
-    if not np.all(np.abs(y) == 1):
-        raise ValueError("y_train must hold labels -1 and +1 only")
+    y, classes = _signs(y_train, len(K))
     asym = asymmetry(K)
     if asym > ASYMMETRY_TOLERANCE:
         raise NumericalError(f"k_train is not symmetric: max |K - Kᵀ| / max |K| = {asym:.2e}")
     diag = np.diag(K)
     if diag.min() <= 0:
         raise NumericalError(f"k_train has a diagonal entry {diag.min():.3e} ≤ 0: a point without a direction")
+    _check_minors(K, diag)
     scale = SCALE_EPS + float(np.sqrt(diag).mean())
     M = np.multiply(K, y[:, None])  # float64, (m, m): the only copy of K made here
     M *= y[None, :] / scale**2
+    largest = float(np.diag(M).max())
+    mean = float(M.mean())  # ‖mean_i z_i‖², the squared distance of the hull's centroid from the origin
+    _check_quadratic_form(mean, largest, "the labels' combination (1/m) Σ_i y_i φ(x_i)")
+    if mean <= NOT_SEPARABLE * largest:
+        raise NumericalError(
+            f"k_train, y_train: Σ_i y_i φ(x_i) = 0 (‖mean‖² = {mean:.2e} of the largest ‖φ(x_i)‖²; e.g. two balanced "
+            "classes with the same mean feature): the origin lies in the hull of the y_i φ(x_i), so no separator "
+            "through the origin exists"
+        )
 
     if solver == "exact":
         a, steps = _nearest_point(M, tol, iterations)
         dual = a
     else:
         a, dual, steps = _jst1(M, tol, iterations or 100_000, check_every, log_every, resolve_device(device), dtype)
+    for name, v in (("the solver's primal iterate", a), ("the solver's dual iterate", dual)):
+        if v.sum() > 0:
+            v = v / v.sum()
+            _check_quadratic_form(float(v @ (M @ v)), largest, name)
 
     # the certificate again, in float64
     Ma = M @ a
@@ -147,15 +180,58 @@ def hard_margin_svm(
             why = "libsvm's float32 kernel values limit the gap; solver='jst1' with dtype=torch.float64 goes further"
         else:
             why = "raise iterations"
-        log.warning(
-            f"{solver}: stopped after {steps} iterations at margin {margin:.6g} ≤ γ* ≤ {upper:.6g} "
-            f"(gap {gap:.2e} > tol {tol:.0e}): {why}"
-        )
+        message = (f"{solver}: stopped after {steps} iterations at margin {margin:.6g} ≤ γ* ≤ {upper:.6g} "
+                   f"(gap {gap:.2e} > tol {tol:.0e}): {why}")
+        log.warning(message)
+        warnings.warn(message, SVMConvergenceWarning, stacklevel=2)
     # y_i f(x_i) = (M a)_i; f = 0 is predicted −1, a mistake only for y = +1
     wrong = (Ma < 0) | ((Ma == 0) & (y > 0))
     return HardMarginSVM(
-        y * a, scale, margin, upper, gap, converged, steps, float(wrong.mean()), solver, PSDDiagnostics(asym)
+        y * a, scale, margin, upper, gap, converged, steps, float(wrong.mean()), solver, PSDDiagnostics(asym), classes
     )
+
+
+def _signs(y_train, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Labels as ±1 float64, and the caller's labels of the −1 and +1 class."""
+    labels = np.asarray(y_train.detach().cpu() if isinstance(y_train, torch.Tensor) else y_train)
+    if labels.ndim != 1:
+        raise ValueError(f"y_train must have 1 dimension, got shape {labels.shape}")
+    if len(labels) != m:
+        raise ValueError(f"y_train has {len(labels)} labels but k_train is {m} x {m}")
+    distinct = np.unique(labels)
+    numeric = np.issubdtype(labels.dtype, np.number) or labels.dtype == bool
+    if numeric and not np.isfinite(distinct.astype(np.float64)).all():
+        raise NumericalError("y_train has non-finite entries")
+    if numeric and set(distinct.astype(np.float64).tolist()) <= set(SIGNS):
+        return labels.astype(np.float64), np.array(SIGNS)
+    if len(distinct) != 2:
+        shown = ", ".join(map(str, distinct[:5])) + (", ..." if len(distinct) > 5 else "")
+        raise ValueError(f"y_train holds {len(distinct)} distinct labels ({shown}); a binary SVM takes two")
+    return np.where(labels == distinct[1], 1.0, -1.0), distinct
+
+
+def _check_minors(K: np.ndarray, diag: np.ndarray) -> None:
+    """K_ij² ≤ K_ii K_jj up to rounding (every 2x2 principal minor ≥ 0), in row blocks."""
+    root = np.sqrt(diag)
+    scale = float(diag.max())
+    for start in range(0, len(K), MINOR_ROWS):
+        rows = slice(start, start + MINOR_ROWS)
+        excess = np.abs(K[rows]) - root[rows, None] * root[None, :]
+        worst = float(excess.max()) / scale
+        if worst > ASYMMETRY_TOLERANCE:
+            i, j = np.unravel_index(int(np.argmax(excess)), excess.shape)
+            raise NumericalError(
+                f"k_train is not positive semi-definite: |K[{start + i}, {j}]| exceeds √(K_ii K_jj) by {worst:.2e} "
+                f"of the largest diagonal entry"
+            )
+
+
+def _check_quadratic_form(value: float, largest: float, what: str) -> None:
+    if value < -ASYMMETRY_TOLERANCE * largest:
+        raise NumericalError(
+            f"k_train is not positive semi-definite: {what} has squared norm {value:.3e} < 0 "
+            f"(largest diagonal entry {largest:.3e})"
+        )
 
 
 def _dual_bound(M: np.ndarray, q: np.ndarray) -> float:
@@ -219,7 +295,8 @@ def _jst1(
         a = a - (h - q)
         if t and (t + 1) % check_every == 0:
             Ma = Mt @ a
-            lo = float(Ma.min()) / float(torch.sqrt(a @ Ma))
+            norm2 = float(a @ Ma)
+            lo = float(Ma.min()) / np.sqrt(norm2) if norm2 > 0 else 0.0  # a = 0 combination: no separator yet
             # −h is a positive combination of past q's; normalized, it is the dual iterate
             p = h / h.sum()
             hi = float(torch.sqrt(p @ (Mt @ p)))

@@ -23,7 +23,7 @@ from ..errors import ResourceError
 from .. import memory
 from .featuremaps import FeatureMap
 from .features import Features, contract, contract_paired
-from .implementation import jacobian_features, parameter_groups, restrict
+from .implementation import as_names, jacobian_features, parameter_groups, restrict
 from .layerwise import LayerwiseJacobian, parameter_layers
 from .parallel import Workers
 
@@ -53,6 +53,13 @@ def tf32(allowed: bool):
 def as_tensor(x) -> torch.Tensor:
     """Inputs as a tensor: numpy arrays (and anything ``torch.as_tensor`` takes) are converted."""
     return x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
+
+
+def parameter_dtype(model: nn.Module | None) -> torch.dtype:
+    """The dtype kernels of ``model`` are computed in unless one is asked for: its parameters', as
+    neural-tangents and torch.func follow them (float32 without a model or floating parameters)."""
+    floating = [p.dtype for p in (model.parameters() if model is not None else ()) if p.is_floating_point()]
+    return floating[0] if floating else torch.float32
 
 
 def prepare_model(model: nn.Module, device: torch.device, dtype: torch.dtype) -> nn.Module:
@@ -127,13 +134,14 @@ class GramComputation:
         implementation: str = "auto",
         block_size: int | None = None,
         device=None,
-        dtype: torch.dtype = torch.float32,
+        dtype: torch.dtype | None = None,
         memory_bytes: int | None = None,
     ):
         if outputs not in OUTPUTS:
             raise ValueError(f"unknown outputs {outputs!r} ({' | '.join(OUTPUTS)})")
         self.device = resolve_device(device)
-        self.dtype = dtype
+        self.dtype = dtype = parameter_dtype(model) if dtype is None else dtype
+        parameters, groups = as_names(parameters, "parameters"), as_names(groups, "groups")
         self.x1 = as_tensor(x1)
         self.x2 = None if x2 is None else as_tensor(x2)
         self.symmetric = x2 is None
@@ -343,7 +351,7 @@ def kernel(
     implementation: str = "auto",
     block_size: int | None = None,
     device=None,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
     allow_tf32: bool = False,
     memory_bytes: int | None = None,
 ) -> torch.Tensor:
@@ -362,7 +370,9 @@ def kernel(
     Inputs ``x1`` (m1, ...) and ``x2`` (m2, ...) are torch tensors or numpy arrays (converted);
     ``x2=None`` gives the symmetric x1 x x1 kernel, of which only the upper triangle is computed.
     The network runs as an eval-mode copy on ``device`` (default: CUDA when present) in ``dtype``
-    (the model passed is not changed); results are CPU tensors of that dtype. ``block_size``
+    (default None: the dtype of the model's parameters, as in neural-tangents and torch.func;
+    float32 without a model); the model passed is not changed, inputs are cast to that dtype and
+    results are CPU tensors of it. ``block_size``
     (samples per tile) and ``memory_bytes`` (budget for features and tiles; default a quarter of
     the memory available) bound the memory used; ``allow_tf32`` allows TF32 products on GPUs.
     """
@@ -383,7 +393,7 @@ def gram(
     implementation: str = "auto",
     block_size: int | None = None,
     device=None,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
     allow_tf32: bool = False,
     memory_bytes: int | None = None,
 ) -> torch.Tensor:
@@ -396,9 +406,10 @@ def gram(
       neural-tangents' ``trace_axes=()`` (:func:`sample_major` turns it into an (m1·C, m2·C) matrix);
     * ``"trace"``: the mean over outputs of Θ_cc, shape (m1, m2) (neural-tangents' ``trace_axes=(-1,)``).
 
-    ``parameters``: module- or parameter-name prefixes (e.g. ``["classifier.4"]``); the kernel of
-    those parameters alone (default: all trainable parameters). :func:`gram_by_layer` gives several
-    groups' kernels in one pass.
+    ``parameters``: module- or parameter-name prefixes (e.g. ``["classifier.4"]``; one string is
+    one name: ``"classifier.4"`` is ``["classifier.4"]``); the kernel of those parameters alone
+    (default: all trainable parameters). :func:`gram_by_layer` gives several groups' kernels in one
+    pass.
 
     ``implementation``: ``"auto"`` (layerwise; falls back to torch.func with a WARNING naming the
     layer and the expected slowdown), ``"layerwise"`` (strict: raises
@@ -422,7 +433,7 @@ def gram_by_layer(
     implementation: str = "auto",
     block_size: int | None = None,
     device=None,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
     allow_tf32: bool = False,
     memory_bytes: int | None = None,
 ) -> dict[str, torch.Tensor]:
@@ -430,14 +441,13 @@ def gram_by_layer(
     (shapes as in :func:`gram`).
 
     ``layers``: module- or parameter-name prefixes, one group each (e.g. ``["features",
-    "classifier"]``); default: every module that owns trainable parameters, by its name. The groups
+    "classifier"]``; one string is one group, as ``parameters`` of :func:`gram` reads it); default: every module that owns trainable parameters, by its name. The groups
     must not overlap; their kernels sum to the NTK of the parameters they cover. Other arguments as
     in :func:`gram`.
     """
-    if layers is None:
-        layers = [name for name, _ in parameter_layers(model)]
+    layers = [name for name, _ in parameter_layers(model)] if layers is None else as_names(layers, "layers")
     with tf32(allow_tf32), torch.no_grad():
-        comp = GramComputation(model, x1, x2, kind="ntk", outputs=outputs, groups=list(layers),
+        comp = GramComputation(model, x1, x2, kind="ntk", outputs=outputs, groups=layers,
                                implementation=implementation, block_size=block_size, device=device, dtype=dtype,
                                memory_bytes=memory_bytes)
         return dict(zip(layers, comp.assemble()))
@@ -453,7 +463,7 @@ def paired(
     parameters: list[str] | None = None,
     implementation: str = "auto",
     device=None,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
     allow_tf32: bool = False,
 ) -> torch.Tensor:
     """K(x1_i, x2_i) for i = 1..m, without the m x m matrix: shape (m,), or (m, C, C) for
@@ -470,7 +480,7 @@ def paired(
         workers = comp.workers()
         try:
             def unit(s):
-                f1, f2 = (workers.extract(x[s : s + FORWARD_CHUNK].to(comp.device, dtype)) for x in (x1, x2))
+                f1, f2 = (workers.extract(x[s : s + FORWARD_CHUNK].to(comp.device, comp.dtype)) for x in (x1, x2))
                 return contract_paired(f1, f2, comp.mode)[0].cpu()
 
             return torch.cat(workers.map(unit, range(0, len(x1), FORWARD_CHUNK)))
@@ -486,7 +496,7 @@ def per_sample_gradients(
     parameters: list[str] | None = None,
     implementation: str = "auto",
     device=None,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
 ) -> torch.Tensor:
     """∇θf(x_i) for every sample: (m, P) for ``outputs="scalar"``, (m, C, P) for ``"full"``.
 
@@ -498,8 +508,9 @@ def per_sample_gradients(
         raise ValueError(f"per_sample_gradients takes outputs='scalar' or 'full', not {outputs!r}")
     x = as_tensor(x)
     device = resolve_device(device)
+    dtype = parameter_dtype(model) if dtype is None else dtype
     prepared = prepare_model(model, device, dtype)
-    restrict(prepared, parameters)
+    restrict(prepared, as_names(parameters, "parameters"))
     n_params = sum(p.numel() for p in prepared.parameters() if p.requires_grad)
     itemsize = torch.empty((), dtype=dtype).element_size()
     with torch.no_grad():

@@ -1,6 +1,7 @@
 """How the public kernel functions read their arguments as a notebook user passes them: the dtype
 a model brings, names given as one string, and inputs refused with one line naming the argument."""
 
+import re
 from collections import OrderedDict
 
 import pytest
@@ -9,6 +10,7 @@ from conftest import LeNet10, SmallCNN, reference_ntk, relative_error
 from torch import nn
 
 from ntkrepro import ntk
+from ntkrepro.errors import ResourceError
 
 
 @pytest.fixture
@@ -51,3 +53,79 @@ def test_one_string_is_one_name_for_parameters_and_for_layers(data):
     assert list(parts) == ["out"] and torch.equal(parts["out"], ntk.gram(model, x1, parameters=["out"]))
     with pytest.raises(TypeError, match=r"layers= takes module or parameter names.*\[3\]"):
         ntk.gram_by_layer(model, x1, layers=[3])
+
+
+def test_a_network_that_does_not_take_the_inputs_is_named_with_the_argument_and_its_shape(data):
+    torch.manual_seed(0)
+    model = SmallCNN()
+    x1, x2 = data
+    with pytest.raises(ValueError, match=r"^x1 of shape \(7, 3, 16, 16\): the model fails on these samples .*mat1") as e:
+        ntk.gram(model, torch.randn(7, 3, 16, 16))
+    assert "\n" not in str(e.value)
+    with pytest.raises(ValueError, match=r"^x2 has samples of shape \(3, 9, 9\), x1 of shape \(3, 8, 8\)"):
+        ntk.gram(model, x1, torch.randn(4, 3, 9, 9))
+
+
+def test_one_dimensional_inputs_are_refused_rather_than_taken_as_m_samples():
+    model = nn.Sequential(nn.Linear(1, 3), nn.Tanh(), nn.Linear(3, 1))
+    with pytest.raises(ValueError, match=r"^x1 has shape \(5,\): .*one sample per row.*x\[:, None\]"):
+        ntk.gram(model, torch.randn(5))
+    with pytest.raises(ValueError, match=r"^x2 has shape \(5,\)"):
+        ntk.kernel(model, torch.randn(5, 1), torch.randn(5), kind="output")
+
+
+@pytest.mark.parametrize("where", ["x1", "x2"])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_inputs_are_refused_naming_the_argument_and_the_sample(data, where, bad):
+    torch.manual_seed(0)
+    model = SmallCNN()
+    inputs = {"x1": data[0].clone(), "x2": data[1].clone()}
+    inputs[where][2, 0, 1, 1] = bad
+    with pytest.raises(ValueError, match=rf"^{where} has non-finite entries \(NaN or Inf\), first in sample 2"):
+        ntk.gram(model, inputs["x1"], inputs["x2"])
+    with pytest.raises(ValueError, match=rf"^{where} has non-finite entries"):
+        ntk.paired(model, inputs["x1"][:4], inputs["x2"])
+
+
+def test_a_cuda_device_on_a_machine_without_one_is_refused_in_one_line(data, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=r"^device='cuda': this machine has no CUDA GPU .*device='cpu'"):
+        ntk.gram(SmallCNN(), data[0], device="cuda")
+    with pytest.raises(ValueError, match=r"^device='tpu': not a torch device"):
+        ntk.gram(SmallCNN(), data[0], device="tpu")
+
+
+def in_bytes(text):
+    number, unit = text.split()
+    return float(number) * {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30}[unit]
+
+
+def test_a_budget_too_small_for_one_tile_says_what_one_tile_needs_and_names_memory_bytes():
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 1))
+    with pytest.raises(ResourceError, match="more than the memory budget") as e:
+        ntk.gram(model, torch.randn(10, 1, 8, 8), memory_bytes=1000, implementation="torch.func")
+    found = re.search(r"needs ([\d.]+ \w+), more than the memory budget of ([\d.]+ \w+) \(memory_bytes=\)", str(e.value))
+    assert found and in_bytes(found.group(1)) > in_bytes(found.group(2)) == 1000
+    assert "kernel.memory_gb" not in str(e.value)
+
+
+def test_a_kernel_larger_than_the_memory_is_refused_before_any_work_pointing_at_write_gram(data, monkeypatch):
+    from ntkrepro import memory
+    from ntkrepro.ntk.engine import GramComputation
+
+    monkeypatch.setattr(memory, "available_bytes", lambda device: 1 << 16)
+    monkeypatch.setattr(GramComputation, "features", lambda *args: pytest.fail("features computed"))
+    with pytest.raises(ResourceError, match=r"^the 200x200 kernel needs about 156.2 KiB but only 64.0 KiB is "
+                                            r"available on cpu; ntkrepro.ntk.write_gram\(model, x, path\) streams"):
+        ntk.gram(SmallCNN(), torch.randn(200, 3, 8, 8), memory_bytes=1 << 20)
+    with pytest.raises(ResourceError, match=r"^the 200x200 kernel of each of 2 parameter groups needs about 312.5 KiB"):
+        ntk.gram_by_layer(SmallCNN(), torch.randn(200, 3, 8, 8), layers=["fc1", "fc2"], memory_bytes=1 << 20)
+
+
+def test_the_workflow_names_the_config_keys_behind_library_arguments():
+    from ntkrepro.workflow import config_keys
+
+    with pytest.raises(ResourceError, match=r"^the smallest tile .*memory_bytes= .*; memory_bytes= is set by the "
+                                            r"config key kernel\.memory_gb$"):
+        with config_keys(memory_bytes="kernel.memory_gb", device="compute.device"):
+            ntk.gram(SmallCNN(), torch.randn(4, 3, 8, 8), memory_bytes=100)

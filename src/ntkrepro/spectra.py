@@ -61,11 +61,11 @@ def eigendecompose(
     """
     m = K.shape[0]
     if not 1 <= k <= m:
-        raise ConfigError(f"cannot take {k} eigenpairs of a {m}x{m} matrix (spectrum.k must be in 1..{m})")
+        raise ValueError(f"k={k}: cannot take {k} eigenpairs of a {m}x{m} matrix (k must be in 1..{m})")
     dev = resolve_device(device)
     itemsize = np.dtype(dtype).itemsize
     if dev.type == "cuda":
-        memory.require(3.2 * m * m * itemsize, dev, f"eigh of a {m}x{m} matrix", "set spectrum.device: cpu")
+        memory.require(3.2 * m * m * itemsize, dev, f"eigh of a {m}x{m} matrix", "pass device='cpu'")
         A = torch.as_tensor(K).to(dev, dtype=torch.float64 if itemsize == 8 else torch.float32)
         w, v = torch.linalg.eigh(A)
         values = w[-k:].flip(0).cpu().numpy()

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 from dataclasses import dataclass
 from typing import Iterator
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -23,6 +23,7 @@ from ..errors import ResourceError
 from .. import memory
 from .featuremaps import FeatureMap
 from .features import Features, contract, contract_paired
+from .inputs import as_tensor, check_model_takes, same_sample_shape, samples
 from .implementation import as_names, jacobian_features, parameter_groups, restrict
 from .layerwise import LayerwiseJacobian, parameter_layers
 from .parallel import Workers
@@ -48,11 +49,6 @@ def tf32(allowed: bool):
         yield
     finally:
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old
-
-
-def as_tensor(x) -> torch.Tensor:
-    """Inputs as a tensor: numpy arrays (and anything ``torch.as_tensor`` takes) are converted."""
-    return x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
 
 
 def parameter_dtype(model: nn.Module | None) -> torch.dtype:
@@ -106,9 +102,12 @@ def choose_tile(m: int, bytes_per_sample: int, bytes_per_entry: int, budget: int
     if size >= m:
         return m
     if size < 1:
+        smallest = per_edge + block
         raise ResourceError(
-            f"one sample's Jacobian features take {memory.describe(bytes_per_sample)}, more than the memory "
-            f"budget of {memory.describe(budget)} allows; raise kernel.memory_gb or use a larger device"
+            f"the smallest tile (one row and one column sample, {memory.describe(bytes_per_sample)} of features "
+            f"each, and its kernel entry) needs {memory.describe(smallest)}, more than the memory budget of "
+            f"{memory.describe(budget)} (memory_bytes=) allows; pass a larger memory_bytes= or use a device with "
+            "more memory"
         )
     return (size // TILE_MULTIPLE) * TILE_MULTIPLE if size >= TILE_MULTIPLE else size
 
@@ -142,13 +141,17 @@ class GramComputation:
         self.device = resolve_device(device)
         self.dtype = dtype = parameter_dtype(model) if dtype is None else dtype
         parameters, groups = as_names(parameters, "parameters"), as_names(groups, "groups")
-        self.x1 = as_tensor(x1)
-        self.x2 = None if x2 is None else as_tensor(x2)
+        self.x1 = samples(x1, "x1")
+        self.x2 = None if x2 is None else samples(x2, "x2")
+        if self.x2 is not None:
+            same_sample_shape(self.x1, self.x2)
         self.symmetric = x2 is None
         self.kind, self.outputs = kind, outputs
         self.mode = "full" if outputs == "full" else "trace"
         self.model = None if model is None else prepare_model(model, self.device, dtype)
         probe = self.x1[: min(2, len(self.x1))].to(self.device, dtype)
+        if self.model is not None:
+            check_model_takes(self.model, probe, self.x1, "x1")
         self.extractor = self._extractor(kind, parameters, groups, implementation, probe)
         first = self.extractor(probe)
         self.n_outputs = first.n_outputs
@@ -295,6 +298,11 @@ class GramComputation:
     def assemble(self) -> list[torch.Tensor]:
         """Every group's whole kernel, in memory (CPU)."""
         t = self.tiling
+        itemsize = torch.empty((), dtype=self.dtype).element_size()
+        groups = f" of each of {self.n_groups} parameter groups" if self.n_groups > 1 else ""
+        memory.require(self.n_groups * math.prod(self.shape) * itemsize, torch.device("cpu"),
+                       f"the {'x'.join(map(str, self.shape))} kernel{groups}",
+                       "ntkrepro.ntk.write_gram(model, x, path) streams it to an HDF5 file tile by tile")
         out = [torch.empty(self.shape, dtype=self.dtype) for _ in range(self.n_groups)]
         for (i, j), blocks in self.tiles():
             (r0, r1), (c0, c1) = t.rows[i], t.cols[j]
@@ -471,11 +479,12 @@ def paired(
     ``paired(model, Tx, Tx)`` it gives the cosine K(x, Tx) / √(K(x, x) K(Tx, Tx)) of invariance
     measures. Arguments as in :func:`kernel`; x1 and x2 have the same number of samples.
     """
-    x1, x2 = as_tensor(x1), as_tensor(x2)
+    x1, x2 = samples(x1, "x1"), samples(x2, "x2")
+    same_sample_shape(x1, x2)
     if len(x1) != len(x2):
         raise ValueError(f"paired kernels need inputs of equal length; got {len(x1)} and {len(x2)}")
     with tf32(allow_tf32), torch.no_grad():
-        comp = GramComputation(model, x1[:2], kind=kind, outputs=outputs, parameters=parameters,
+        comp = GramComputation(model, x1, kind=kind, outputs=outputs, parameters=parameters,
                                implementation=implementation, block_size=2, device=device, dtype=dtype)
         workers = comp.workers()
         try:
@@ -506,7 +515,7 @@ def per_sample_gradients(
     """
     if outputs not in ("scalar", "full"):
         raise ValueError(f"per_sample_gradients takes outputs='scalar' or 'full', not {outputs!r}")
-    x = as_tensor(x)
+    x = samples(x, "x")
     device = resolve_device(device)
     dtype = parameter_dtype(model) if dtype is None else dtype
     prepared = prepare_model(model, device, dtype)
@@ -515,6 +524,7 @@ def per_sample_gradients(
     itemsize = torch.empty((), dtype=dtype).element_size()
     with torch.no_grad():
         probe = x[:2].to(device, dtype)
+        check_model_takes(prepared, probe, x, "x")
         extractor = jacobian_features(prepared, probe, "full", implementation, materialize=True)
         n_out = extractor(probe).n_outputs
         if outputs == "scalar" and n_out != 1:

@@ -129,3 +129,30 @@ def test_the_workflow_names_the_config_keys_behind_library_arguments():
                                             r"config key kernel\.memory_gb$"):
         with config_keys(memory_bytes="kernel.memory_gb", device="compute.device"):
             ntk.gram(SmallCNN(), torch.randn(4, 3, 8, 8), memory_bytes=100)
+
+
+@pytest.mark.parametrize("show", [True, False])
+def test_progress_true_shows_a_bar_of_the_kernel_entries_and_false_none(data, capsys, show):
+    from ntkrepro.ntk.engine import GramComputation
+
+    x = torch.cat([data[0]] * 3)
+    entries = GramComputation(SmallCNN(), x, block_size=8).entries()
+    ntk.gram(SmallCNN(), x, block_size=8, progress=show)
+    err = capsys.readouterr().err
+    assert (f"{entries}/{entries}" in err and "100%" in err) is show
+    if not show:
+        assert err == ""
+
+
+def test_progress_by_default_shows_a_bar_only_in_a_terminal_or_notebook_and_for_slow_calls(data, capsys, monkeypatch):
+    from ntkrepro import progress
+
+    monkeypatch.setattr(progress, "AUTO_DELAY", 0.0)  # every call counts as slow
+    ntk.gram(SmallCNN(), data[0])
+    assert capsys.readouterr().err == ""  # pytest's stderr is no terminal: the workflow's logs look the same
+    monkeypatch.setattr(progress, "interactive", lambda: True)
+    ntk.gram(SmallCNN(), data[0])
+    assert "100%" in capsys.readouterr().err
+    monkeypatch.setattr(progress, "AUTO_DELAY", 60.0)
+    ntk.gram(SmallCNN(), data[0])
+    assert capsys.readouterr().err == ""

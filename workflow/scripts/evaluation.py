@@ -71,7 +71,8 @@ def main(snakemake, log):
     for other in p.others:
         with config_keys(memory_bytes="kernel.memory_gb"):
             O = ntk.kernel(model, x_all, kind=other["kind"], outputs=other["outputs"],
-                           memory_bytes=int(k["memory_gb"] * 2**30) if k["memory_gb"] else None, **options)
+                           memory_bytes=int(k["memory_gb"] * 2**30) if k["memory_gb"] else None, progress=False,
+                           **options)
         O = O.double().numpy()
         if w.split == "all":
             rows += svm_rows(other["name"], O, n, y_train, y_test, p.svm, log)

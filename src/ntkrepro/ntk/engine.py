@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import threading
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -20,7 +21,7 @@ from torch import nn
 
 from ..devices import resolve_device
 from ..errors import ResourceError
-from .. import memory
+from .. import memory, progress as progress_bars
 from .featuremaps import FeatureMap
 from .features import Features, contract, contract_paired
 from .inputs import as_tensor, check_model_takes, same_sample_shape, samples
@@ -244,10 +245,12 @@ class GramComputation:
         workers.map(lambda s: extract(s, out.rows(s, min(len(x), s + FORWARD_CHUNK))), starts[1:])
         return out
 
-    def contract_tile(self, row: Features, col: Features, diagonal: bool, workers: Workers) -> list[torch.Tensor]:
+    def contract_tile(self, row: Features, col: Features, diagonal: bool, workers: Workers,
+                      done=None) -> list[torch.Tensor]:
         """The kernel blocks K(row, col), one per group, in the public layout ((r, c) or
         (r, c, C, C)); ``diagonal``: row and col are the same samples, and only the upper
-        triangle is computed (the lower one is its mirror image, exactly)."""
+        triangle is computed (the lower one is its mirror image, exactly). ``done(n)`` is called
+        with the entries of each row block once it is contracted."""
         n_out = self.n_outputs
         shape = (len(row), len(col)) + ((n_out, n_out) if self.mode == "full" else ())
         out = [torch.empty(shape, dtype=self.dtype, device=self.device) for _ in range(self.n_groups)]
@@ -259,6 +262,8 @@ class GramComputation:
                 if self.mode == "full":  # sample-major (i·C + c, j·C + c') -> (i, j, c, c')
                     part = part.view(b - a, n_out, len(col) - c, n_out).permute(0, 2, 1, 3)
                 whole[a:b, c:] = part
+            if done is not None:
+                done((b - a) * (len(col) - c))
 
         workers.map(block, starts)
         if diagonal:
@@ -266,9 +271,9 @@ class GramComputation:
                 mirror_upper(whole, list(starts))
         return out
 
-    def tiles(self, skip=frozenset()) -> Iterator[tuple[tuple[int, int], list[torch.Tensor]]]:
+    def tiles(self, skip=frozenset(), done=None) -> Iterator[tuple[tuple[int, int], list[torch.Tensor]]]:
         """Yield ((i, j), blocks) for every tile not in ``skip``: one block per group, on the CPU,
-        in the public layout."""
+        in the public layout; ``done`` as in :meth:`contract_tile`."""
         t = self.tiling
         x2 = self.x1 if self.symmetric else self.x2
         todo = [ij for ij in t.tiles() if ij not in skip]
@@ -291,12 +296,13 @@ class GramComputation:
                         col = self.features(x2[c0:c1], workers)
                         if len(cache) < self.cache_tiles:
                             cache[j] = col
-                    yield (i, j), [block.cpu() for block in self.contract_tile(row, col, diagonal, workers)]
+                    yield (i, j), [block.cpu() for block in self.contract_tile(row, col, diagonal, workers, done)]
         finally:
             workers.close()
 
-    def assemble(self) -> list[torch.Tensor]:
-        """Every group's whole kernel, in memory (CPU)."""
+    def assemble(self, progress: bool | None = False) -> list[torch.Tensor]:
+        """Every group's whole kernel, in memory (CPU); ``progress``: a bar of the entries
+        contracted (:func:`ntkrepro.progress.bar`)."""
         t = self.tiling
         itemsize = torch.empty((), dtype=self.dtype).element_size()
         groups = f" of each of {self.n_groups} parameter groups" if self.n_groups > 1 else ""
@@ -304,12 +310,18 @@ class GramComputation:
                        f"the {'x'.join(map(str, self.shape))} kernel{groups}",
                        "ntkrepro.ntk.write_gram(model, x, path) streams it to an HDF5 file tile by tile")
         out = [torch.empty(self.shape, dtype=self.dtype) for _ in range(self.n_groups)]
-        for (i, j), blocks in self.tiles():
-            (r0, r1), (c0, c1) = t.rows[i], t.cols[j]
-            for whole, block in zip(out, blocks):
-                whole[r0:r1, c0:c1] = block
-                if t.symmetric and i != j:
-                    whole[c0:c1, r0:r1] = mirrored(block)
+        lock = threading.Lock()  # row blocks finish in several worker threads
+        with progress_bars.bar(self.entries(), f"{self.kind} {t.m1}x{t.m2}", " entries", progress) as bar:
+            def done(entries: int) -> None:
+                with lock:
+                    bar.update(entries)
+
+            for (i, j), blocks in self.tiles(done=done):
+                (r0, r1), (c0, c1) = t.rows[i], t.cols[j]
+                for whole, block in zip(out, blocks):
+                    whole[r0:r1, c0:c1] = block
+                    if t.symmetric and i != j:
+                        whole[c0:c1, r0:r1] = mirrored(block)
         return out
 
 
@@ -362,6 +374,7 @@ def kernel(
     dtype: torch.dtype | None = None,
     allow_tf32: bool = False,
     memory_bytes: int | None = None,
+    progress: bool | None = None,
 ) -> torch.Tensor:
     """The kernel matrix K(x1, x2) of ``kind``:
 
@@ -382,13 +395,20 @@ def kernel(
     float32 without a model); the model passed is not changed, inputs are cast to that dtype and
     results are CPU tensors of it. ``block_size``
     (samples per tile) and ``memory_bytes`` (budget for features and tiles; default a quarter of
-    the memory available) bound the memory used; ``allow_tf32`` allows TF32 products on GPUs.
+    the memory available) bound the memory used; a kernel that does not fit in memory is refused
+    before any work (:func:`~ntkrepro.ntk.write_gram` streams it to disk). ``allow_tf32`` allows
+    TF32 products on GPUs. ``progress``: a tqdm bar of the kernel entries on stderr; None (default)
+    shows it in a terminal or notebook once a call has run 2 s, True always, False never.
+
+    Inputs are checked first: ``x1`` and ``x2`` hold one sample per row (a 1-D input is refused,
+    not read as m samples), of one sample shape that the model takes, with finite entries; each
+    refusal is a ValueError naming the argument.
     """
     with tf32(allow_tf32), torch.no_grad():
         comp = GramComputation(model, x1, x2, kind=kind, outputs=outputs, parameters=parameters,
                                implementation=implementation, block_size=block_size, device=device, dtype=dtype,
                                memory_bytes=memory_bytes)
-        return comp.assemble()[0]
+        return comp.assemble(progress)[0]
 
 
 def gram(
@@ -404,6 +424,7 @@ def gram(
     dtype: torch.dtype | None = None,
     allow_tf32: bool = False,
     memory_bytes: int | None = None,
+    progress: bool | None = None,
 ) -> torch.Tensor:
     """The exact empirical NTK Θ(x1, x2) = ⟨∇θf(x1), ∇θf(x2)⟩.
 
@@ -424,11 +445,12 @@ def gram(
     :class:`~ntkrepro.errors.UnsupportedNetwork` naming the layer instead of falling back) or
     ``"torch.func"``.
 
-    Inputs (torch tensors or numpy arrays), ``x2=None``, device, dtype, memory and the CPU result:
-    as in :func:`kernel`.
+    Inputs (torch tensors or numpy arrays), ``x2=None``, device, dtype, memory, progress and the CPU
+    result: as in :func:`kernel`.
     """
     return kernel(model, x1, x2, kind="ntk", outputs=outputs, parameters=parameters, implementation=implementation,
-                  block_size=block_size, device=device, dtype=dtype, allow_tf32=allow_tf32, memory_bytes=memory_bytes)
+                  block_size=block_size, device=device, dtype=dtype, allow_tf32=allow_tf32, memory_bytes=memory_bytes,
+                  progress=progress)
 
 
 def gram_by_layer(
@@ -444,6 +466,7 @@ def gram_by_layer(
     dtype: torch.dtype | None = None,
     allow_tf32: bool = False,
     memory_bytes: int | None = None,
+    progress: bool | None = None,
 ) -> dict[str, torch.Tensor]:
     """The NTK contribution of each parameter group, from one pass over the data: name -> kernel
     (shapes as in :func:`gram`).
@@ -458,7 +481,7 @@ def gram_by_layer(
         comp = GramComputation(model, x1, x2, kind="ntk", outputs=outputs, groups=layers,
                                implementation=implementation, block_size=block_size, device=device, dtype=dtype,
                                memory_bytes=memory_bytes)
-        return dict(zip(layers, comp.assemble()))
+        return dict(zip(layers, comp.assemble(progress)))
 
 
 def paired(

@@ -22,6 +22,19 @@ def test_eigenvectors_are_orthonormal_rows_in_decreasing_order(lenet_gram):
     assert np.allclose(vectors @ lenet_gram, values[:, None] * vectors, atol=1e-8 * values[0])
 
 
+def test_the_columns_layout_is_numpys(lenet_gram):
+    w, V = spectra.eigendecompose(lenet_gram, 12, layout="columns")
+    full_w, full_V = np.linalg.eigh(lenet_gram)
+    assert V.shape == (120, 12) and np.all(np.diff(w) >= 0)
+    assert np.allclose(w, full_w[-12:], rtol=1e-10)
+    assert np.allclose(lenet_gram @ V, V * w, atol=1e-8 * w[-1])
+    assert np.allclose(np.abs(V.T @ full_V[:, -12:]), np.eye(12), atol=1e-6)
+    values, vectors = spectra.eigendecompose(lenet_gram, 12)
+    assert np.array_equal(w, values[::-1]) and np.array_equal(V, vectors[::-1].T)
+    with pytest.raises(ValueError, match=r"^layout='cols': 'rows' \| 'columns'$"):
+        spectra.eigendecompose(lenet_gram, 12, layout="cols")
+
+
 def test_top_k_agrees_with_full_decomposition(lenet_gram):
     full = np.linalg.eigvalsh(lenet_gram)[::-1]
     values, _ = spectra.eigendecompose(lenet_gram, 15)

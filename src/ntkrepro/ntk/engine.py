@@ -384,7 +384,10 @@ def kernel(
     * ``"module:<name>"``: φ·φ′ of the named module's output (flattened);
     * ``"input"``: x·x′ of the flattened inputs (``model`` may be None; on one-hot targets
       (m, C) it is the target kernel);
-    * ``"output"``: f(x)·f(x′) of the network outputs.
+    * ``"output"``: f(x)·f(x′) of the network outputs, the sum over them (neural-tangents'
+      empirical NNGP is the mean: this is C times it).
+
+    Feature kernels are sums over the feature entries, never means (see :mod:`ntkrepro.ntk`).
 
     Shape (m1, m2), or (m1, m2, C, C) for ``kind="ntk", outputs="full"``.
 

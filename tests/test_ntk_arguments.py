@@ -59,7 +59,8 @@ def test_a_network_that_does_not_take_the_inputs_is_named_with_the_argument_and_
     torch.manual_seed(0)
     model = SmallCNN()
     x1, x2 = data
-    with pytest.raises(ValueError, match=r"^x1 of shape \(7, 3, 16, 16\): the model fails on these samples .*mat1") as e:
+    wrong_size = r"^x1 of shape \(7, 3, 16, 16\): the model fails on these samples .*mat1"
+    with pytest.raises(ValueError, match=wrong_size) as e:
         ntk.gram(model, torch.randn(7, 3, 16, 16))
     assert "\n" not in str(e.value)
     with pytest.raises(ValueError, match=r"^x2 has samples of shape \(3, 9, 9\), x1 of shape \(3, 8, 8\)"):
@@ -104,7 +105,8 @@ def test_a_budget_too_small_for_one_tile_says_what_one_tile_needs_and_names_memo
     model = nn.Sequential(nn.Flatten(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 1))
     with pytest.raises(ResourceError, match="more than the memory budget") as e:
         ntk.gram(model, torch.randn(10, 1, 8, 8), memory_bytes=1000, implementation="torch.func")
-    found = re.search(r"needs ([\d.]+ \w+), more than the memory budget of ([\d.]+ \w+) \(memory_bytes=\)", str(e.value))
+    found = re.search(r"needs ([\d.]+ \w+), more than the memory budget of ([\d.]+ \w+) \(memory_bytes=\)",
+                      str(e.value))
     assert found and in_bytes(found.group(1)) > in_bytes(found.group(2)) == 1000
     assert "kernel.memory_gb" not in str(e.value)
 

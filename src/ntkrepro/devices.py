@@ -13,7 +13,9 @@ def resolve_device(device) -> torch.device:
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError):
-        raise ValueError(f"device={device!r}: not a torch device (cpu, cuda, cuda:<index>; None: CUDA when present)") from None
+        raise ValueError(
+            f"device={device!r}: not a torch device (cpu, cuda, cuda:<index>; None: CUDA when present)"
+        ) from None
     if resolved.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError(f"device={device!r}: this machine has no CUDA GPU (torch.cuda.is_available() is False); "

@@ -22,7 +22,8 @@ def config_keys(**keys: str):
     try:
         yield
     except NtkReproError as e:
-        named = [f"{argument}= is set by the config key {key}" for argument, key in keys.items() if f"{argument}=" in str(e)]
+        named = [f"{argument}= is set by the config key {key}"
+                 for argument, key in keys.items() if f"{argument}=" in str(e)]
         if not named:
             raise
         raise type(e)(f"{e}; {'; '.join(named)}") from e

@@ -396,12 +396,12 @@ def kernel(
     The network runs as an eval-mode copy on ``device`` (default: CUDA when present) in ``dtype``
     (default None: the dtype of the model's parameters, as in neural-tangents and torch.func;
     float32 without a model); the model passed is not changed, inputs are cast to that dtype and
-    results are CPU tensors of it. ``block_size``
-    (samples per tile) and ``memory_bytes`` (budget for features and tiles; default a quarter of
-    the memory available) bound the memory used; a kernel that does not fit in memory is refused
-    before any work (:func:`~ntkrepro.ntk.write_gram` streams it to disk). ``allow_tf32`` allows
-    TF32 products on GPUs. ``progress``: a tqdm bar of the kernel entries on stderr; None (default)
-    shows it in a terminal or notebook once a call has run 2 s, True always, False never.
+    results are CPU tensors of it. ``block_size`` (samples per tile) and ``memory_bytes`` (budget
+    for features and tiles; default a quarter of the memory available) bound the memory used; a
+    kernel that does not fit in memory is refused before any work (:func:`~ntkrepro.ntk.write_gram`
+    streams it to disk). ``allow_tf32`` allows TF32 products on GPUs. ``progress``: a tqdm bar of
+    the kernel entries on stderr; None (default) shows it in a terminal or notebook once a call
+    has run 2 s, True always, False never.
 
     Inputs are checked first: ``x1`` and ``x2`` hold one sample per row (a 1-D input is refused,
     not read as m samples), of one sample shape that the model takes, with finite entries; each
@@ -475,9 +475,10 @@ def gram_by_layer(
     (shapes as in :func:`gram`).
 
     ``layers``: module- or parameter-name prefixes, one group each (e.g. ``["features",
-    "classifier"]``; one string is one group, as ``parameters`` of :func:`gram` reads it); default: every module that owns trainable parameters, by its name. The groups
-    must not overlap; their kernels sum to the NTK of the parameters they cover. Other arguments as
-    in :func:`gram`.
+    "classifier"]``; one string is one group, as ``parameters`` of :func:`gram` reads it);
+    default: every module that owns trainable parameters, by its name. The groups must not
+    overlap; their kernels sum to the NTK of the parameters they cover. Other arguments as in
+    :func:`gram`.
     """
     layers = [name for name, _ in parameter_layers(model)] if layers is None else as_names(layers, "layers")
     with tf32(allow_tf32), torch.no_grad():

@@ -51,6 +51,5 @@ def check_model_takes(model: nn.Module, probe: torch.Tensor, x: torch.Tensor, na
         raise
     except (RuntimeError, ValueError, TypeError, IndexError) as e:
         lines = str(e).strip().splitlines()
-        raise ValueError(
-            f"{name} of shape {tuple(x.shape)}: the model fails on these samples ({lines[0] if lines else type(e).__name__})"
-        ) from e
+        why = lines[0] if lines else type(e).__name__
+        raise ValueError(f"{name} of shape {tuple(x.shape)}: the model fails on these samples ({why})") from e

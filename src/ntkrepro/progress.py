@@ -58,9 +58,11 @@ def interactive() -> bool:
     return sys.stderr.isatty() or "ipykernel" in sys.modules
 
 
-def bar(total: int, what: str, unit: str, show: bool | None) -> tqdm:
-    """A tqdm bar on stderr: ``show`` True at once, False never, None (the default of the library's
+def bar(total: float, what: str, show: bool | None, postfix: str = "") -> tqdm:
+    """A tqdm bar on stderr of the share done of ``total`` (updates may be fractions), its time
+    left and ``postfix``: ``show`` True at once, False never, None (the default of the library's
     ``progress=``) once the work has run AUTO_DELAY seconds, and only when :func:`interactive` (the
     workflow's jobs log :class:`Progress` lines instead)."""
-    return tqdm(total=total, desc=what, unit=unit, unit_scale=True, file=sys.stderr, leave=True,
+    return tqdm(total=total, desc=what, postfix=postfix, file=sys.stderr, leave=True,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]",
                 delay=0.0 if show else AUTO_DELAY, disable=show is False or (show is None and not interactive()))

@@ -230,12 +230,16 @@ class GramComputation:
         """Workers for one computation (on GPUs one, in the calling thread); close them after."""
         return Workers(torch.get_num_threads() if self.device.type == "cpu" else 1, self.extractor)
 
-    def features(self, x: torch.Tensor, workers: Workers) -> Features:
-        """Features of ``x``, extracted FORWARD_CHUNK samples at a time into one buffer."""
+    def features(self, x: torch.Tensor, workers: Workers, done=None) -> Features:
+        """Features of ``x``, extracted FORWARD_CHUNK samples at a time into one buffer; ``done()``
+        is called as each chunk is extracted."""
         starts = range(0, len(x), FORWARD_CHUNK)
 
         def extract(s, out=None):
-            return workers.extract(x[s : s + FORWARD_CHUNK].to(self.device, self.dtype), out)
+            features = workers.extract(x[s : s + FORWARD_CHUNK].to(self.device, self.dtype), out)
+            if done is not None:
+                done()
+            return features
 
         (first,) = workers.map(extract, starts[:1])
         if len(x) <= FORWARD_CHUNK:
@@ -249,8 +253,8 @@ class GramComputation:
                       done=None) -> list[torch.Tensor]:
         """The kernel blocks K(row, col), one per group, in the public layout ((r, c) or
         (r, c, C, C)); ``diagonal``: row and col are the same samples, and only the upper
-        triangle is computed (the lower one is its mirror image, exactly). ``done(n)`` is called
-        with the entries of each row block once it is contracted."""
+        triangle is computed (the lower one is its mirror image, exactly). ``done()`` is called as
+        each row block is contracted."""
         n_out = self.n_outputs
         shape = (len(row), len(col)) + ((n_out, n_out) if self.mode == "full" else ())
         out = [torch.empty(shape, dtype=self.dtype, device=self.device) for _ in range(self.n_groups)]
@@ -263,7 +267,7 @@ class GramComputation:
                     part = part.view(b - a, n_out, len(col) - c, n_out).permute(0, 2, 1, 3)
                 whole[a:b, c:] = part
             if done is not None:
-                done((b - a) * (len(col) - c))
+                done()
 
         workers.map(block, starts)
         if diagonal:
@@ -271,29 +275,40 @@ class GramComputation:
                 mirror_upper(whole, list(starts))
         return out
 
-    def tiles(self, skip=frozenset(), done=None) -> Iterator[tuple[tuple[int, int], list[torch.Tensor]]]:
+    def tiles(self, skip=frozenset(), step=None) -> Iterator[tuple[tuple[int, int], list[torch.Tensor]]]:
         """Yield ((i, j), blocks) for every tile not in ``skip``: one block per group, on the CPU,
-        in the public layout; ``done`` as in :meth:`contract_tile`."""
+        in the public layout. ``step(share)`` is called as each feature chunk and each row block
+        of a tile is done, with its share of the tile's work (a tile's shares sum to 1; the row
+        features count in the first tile of their row)."""
         t = self.tiling
         x2 = self.x1 if self.symmetric else self.x2
         todo = [ij for ij in t.tiles() if ij not in skip]
         cache: dict[int, Features] = {}
         workers = self.workers()
+
+        def chunks(n: int) -> int:
+            return -(-n // FORWARD_CHUNK)
+
         try:
             for i in sorted({i for i, _ in todo}):
                 r0, r1 = t.rows[i]
-                row = self.features(self.x1[r0:r1], workers)
                 if self.symmetric:
                     cache = {j: f for j, f in cache.items() if j > i}
-                for _, j in (ij for ij in todo if ij[0] == i):
+                for n, j in enumerate(j for ii, j in todo if ii == i):
                     c0, c1 = t.cols[j]
                     diagonal = self.symmetric and j == i
+                    fresh = not diagonal and j not in cache
+                    parts = (chunks(r1 - r0) if n == 0 else 0) + (chunks(c1 - c0) if fresh else 0)
+                    parts += -(-(r1 - r0) // BLOCK_ROWS)
+                    done = None if step is None else lambda share=1 / parts: step(share)
+                    if n == 0:
+                        row = self.features(self.x1[r0:r1], workers, done)
                     if diagonal:
                         col = row
-                    elif j in cache:
+                    elif not fresh:
                         col = cache[j]
                     else:
-                        col = self.features(x2[c0:c1], workers)
+                        col = self.features(x2[c0:c1], workers, done)
                         if len(cache) < self.cache_tiles:
                             cache[j] = col
                     yield (i, j), [block.cpu() for block in self.contract_tile(row, col, diagonal, workers, done)]
@@ -301,8 +316,8 @@ class GramComputation:
             workers.close()
 
     def assemble(self, progress: bool | None = False) -> list[torch.Tensor]:
-        """Every group's whole kernel, in memory (CPU); ``progress``: a bar of the entries
-        contracted (:func:`ntkrepro.progress.bar`)."""
+        """Every group's whole kernel, in memory (CPU); ``progress``: a bar of the tiles' work,
+        features and contractions (:func:`ntkrepro.progress.bar`)."""
         t = self.tiling
         itemsize = torch.empty((), dtype=self.dtype).element_size()
         groups = f" of each of {self.n_groups} parameter groups" if self.n_groups > 1 else ""
@@ -310,18 +325,21 @@ class GramComputation:
                        f"the {'x'.join(map(str, self.shape))} kernel{groups}",
                        "ntkrepro.ntk.write_gram(model, x, path) streams it to an HDF5 file tile by tile")
         out = [torch.empty(self.shape, dtype=self.dtype) for _ in range(self.n_groups)]
-        lock = threading.Lock()  # row blocks finish in several worker threads
-        with progress_bars.bar(self.entries(), f"{self.kind} {t.m1}x{t.m2}", " entries", progress) as bar:
-            def done(entries: int) -> None:
+        n_tiles = len(t.tiles())
+        lock = threading.Lock()  # chunks and row blocks finish in several worker threads
+        with progress_bars.bar(n_tiles, f"{self.kind} {t.m1}x{t.m2}", progress, f"0/{n_tiles} tiles") as bar:
+            def step(share: float) -> None:
                 with lock:
-                    bar.update(entries)
+                    bar.update(share)
 
-            for (i, j), blocks in self.tiles(done=done):
+            for finished, ((i, j), blocks) in enumerate(self.tiles(step=step), 1):
                 (r0, r1), (c0, c1) = t.rows[i], t.cols[j]
                 for whole, block in zip(out, blocks):
                     whole[r0:r1, c0:c1] = block
                     if t.symmetric and i != j:
                         whole[c0:c1, r0:r1] = mirrored(block)
+                bar.set_postfix_str(f"{finished}/{n_tiles} tiles", refresh=False)
+                bar.update(finished - bar.n)  # whole tiles, whatever the rounding of the shares
         return out
 
 

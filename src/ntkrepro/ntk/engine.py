@@ -417,9 +417,9 @@ def kernel(
     results are CPU tensors of it. ``block_size`` (samples per tile) and ``memory_bytes`` (budget
     for features and tiles; default a quarter of the memory available) bound the memory used; a
     kernel that does not fit in memory is refused before any work (:func:`~ntkrepro.ntk.write_gram`
-    streams it to disk). ``allow_tf32`` allows TF32 products on GPUs. ``progress``: a tqdm bar of
-    the kernel entries on stderr; None (default) shows it in a terminal or notebook once a call
-    has run 2 s, True always, False never.
+    streams it to disk). ``allow_tf32`` allows TF32 products on GPUs. ``progress``: a tqdm bar on
+    stderr of the work done (features and contractions, tile by tile); None (default) shows it in
+    a terminal or notebook once a call has run 2 s, True always, False never.
 
     Inputs are checked first: ``x1`` and ``x2`` hold one sample per row (a 1-D input is refused,
     not read as m samples), of one sample shape that the model takes, with finite entries; each

@@ -134,7 +134,10 @@ def test_the_workflow_names_the_config_keys_behind_library_arguments():
 
 
 @pytest.mark.parametrize("show", [True, False])
-def test_progress_true_shows_a_bar_of_the_tiles_and_false_none(data, capsys, show):
+def test_progress_true_shows_a_bar_of_the_tiles_and_false_none(data, capsys, monkeypatch, show):
+    from ntkrepro import progress
+
+    monkeypatch.setattr(progress, "AUTO_DELAY", 0.0)  # no quick-call delay hides a bar that progress=False shows
     x = torch.cat([data[0]] * 3)  # 21 samples: 3 x 3 tiles of 8, 6 of them above the diagonal
     ntk.gram(SmallCNN(), x, block_size=8, progress=show)
     err = capsys.readouterr().err

@@ -8,7 +8,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs/api.md"
 
 def test_the_api_examples_run(capsys):
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
-    assert len(blocks) == 6
+    assert len(blocks) == 7
     namespace: dict = {}
     for block in blocks:
         exec(compile(block, str(DOC), "exec"), namespace)
@@ -22,6 +22,11 @@ def test_the_api_examples_run(capsys):
     assert "Jacobian materialized: True" in out
     # above 0.91, the share of the test digits that are not 3s
     assert float(re.search(r"linearized LeNet test accuracy ([\d.]+)", out).group(1)) > 0.93
+    assert float(re.search(r"one-logit test accuracy ([\d.]+)", out).group(1)) > 0.93
+    assert "float64 model, kernel dtype: torch.float64 | dtype=float32: torch.float32" in out
+    assert "last layer alone: torch.Size([100, 100])" in out and "columns layout: (100, 5) True" in out
+    assert "refused: x1 of shape (1, 28, 28): the model fails on these samples" in out
+    assert "refused: x1 has non-finite entries (NaN or Inf), first in sample 3" in out
 
 
 README = DOC.parents[1] / "README.md"

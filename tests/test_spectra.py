@@ -22,6 +22,19 @@ def test_eigenvectors_are_orthonormal_rows_in_decreasing_order(lenet_gram):
     assert np.allclose(vectors @ lenet_gram, values[:, None] * vectors, atol=1e-8 * values[0])
 
 
+def test_the_columns_layout_is_numpys(lenet_gram):
+    w, V = spectra.eigendecompose(lenet_gram, 12, layout="columns")
+    full_w, full_V = np.linalg.eigh(lenet_gram)
+    assert V.shape == (120, 12) and np.all(np.diff(w) >= 0)
+    assert np.allclose(w, full_w[-12:], rtol=1e-10)
+    assert np.allclose(lenet_gram @ V, V * w, atol=1e-8 * w[-1])
+    assert np.allclose(np.abs(V.T @ full_V[:, -12:]), np.eye(12), atol=1e-6)
+    values, vectors = spectra.eigendecompose(lenet_gram, 12)
+    assert np.array_equal(w, values[::-1]) and np.array_equal(V, vectors[::-1].T)
+    with pytest.raises(ValueError, match=r"^layout='cols': 'rows' \| 'columns'$"):
+        spectra.eigendecompose(lenet_gram, 12, layout="cols")
+
+
 def test_top_k_agrees_with_full_decomposition(lenet_gram):
     full = np.linalg.eigvalsh(lenet_gram)[::-1]
     values, _ = spectra.eigendecompose(lenet_gram, 15)
@@ -62,7 +75,7 @@ def test_spectrum_file_round_trip(tmp_path, lenet_gram):
 
 
 def test_too_many_eigenpairs_is_a_clear_error(lenet_gram):
-    with pytest.raises(ConfigError, match="spectrum.k"):
+    with pytest.raises(ValueError, match=r"^k=121: cannot take 121 eigenpairs of a 120x120 matrix \(k must be in 1\.\.120\)$"):
         spectra.eigendecompose(lenet_gram, 121)
 
 

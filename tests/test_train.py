@@ -1,7 +1,10 @@
 """The training loop: learning, metrics, checkpoints, every recipe part, and exact resumption."""
 
+import copy
+
 import pytest
 import torch
+from torch import nn
 
 from ntkrepro import io, training
 from ntkrepro.errors import ConfigError, TrainingDiverged
@@ -166,3 +169,31 @@ def test_augmentation_is_deterministic_per_step_and_changes_the_batch(tmp_path):
     plain, result_plain, _ = run(tmp_path, Recipe(epochs=2, batch_size=16, lr=0.05, checkpoints=[0]), "plain")
     assert result_a.steps == result_b.steps and torch.equal(training.parameters_flat(a), training.parameters_flat(b))
     assert result_a.steps != result_plain.steps
+
+
+def test_a_one_logit_module_trains_like_a_scalar_output_one(tmp_path):
+    # nn.Linear(d, 1) returns (m, 1): the loss and accuracy take it as (m,), not broadcast against (m,)
+    x, y, xt, yt = problem()
+    flat = lambda: nn.Sequential(nn.Flatten(), nn.Linear(64, 1))
+    torch.manual_seed(0)
+    column = flat()
+    scalar = nn.Sequential(copy.deepcopy(column), nn.Flatten(0))
+    r = Recipe(epochs=3, batch_size=16, lr=0.1, checkpoints=[])
+    results = [training.train(m, save_model, x, y, xt, yt, r, checkpoint_paths={}, resume_dir=tmp_path / name)
+               for m, name in ((column, "column"), (scalar, "scalar"))]
+    for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy"):
+        assert [h[key] for h in results[0].history] == pytest.approx([h[key] for h in results[1].history], rel=1e-5)
+    assert results[0].history[-1]["test_accuracy"] > 0.75
+
+
+def test_outputs_that_do_not_fit_the_labels_are_refused_naming_both_shapes():
+    labels = torch.tensor([1, -1, 1, -1], dtype=torch.int8)
+    for outputs in (torch.zeros(4, 1, 2), torch.zeros(3), torch.zeros(4, 2, 1)):
+        for fn in (training.LOSSES["logistic"], training.LOSSES["mse"], training.accuracy):
+            with pytest.raises(ValueError, match=rf"outputs of shape \({', '.join(map(str, outputs.shape))},?\).*labels of shape \(4,\)"):
+                fn(outputs, labels)
+
+
+def test_the_logistic_loss_refuses_several_outputs():
+    with pytest.raises(ValueError, match=r"logistic loss takes one output.*\(4, 4\)"):
+        training.LOSSES["logistic"](torch.zeros(4, 4), torch.tensor([1, -1, 1, -1]))

@@ -1,9 +1,16 @@
-"""Progress lines with an estimate of the time left, for logs read while a (cluster) job runs."""
+"""Progress lines with an estimate of the time left, for logs read while a (cluster) job runs, and
+progress bars for library calls made from a terminal or a notebook."""
 
 from __future__ import annotations
 
 import logging
+import sys
 import time
+
+from tqdm.auto import tqdm
+
+# Seconds a call runs before its progress bar appears, unless one was asked for: quick calls stay quiet
+AUTO_DELAY = 2.0
 
 
 def format_seconds(seconds: float) -> str:
@@ -44,3 +51,18 @@ class Progress:
         self.log.info(
             f"{self.what}: {done:g}/{self.total:g} ({pct:.0f}%), {format_seconds(elapsed)} elapsed, ~{eta} left{suffix}"
         )
+
+
+def interactive() -> bool:
+    """Whether someone watches stderr: a terminal or a Jupyter kernel (not a job's log file)."""
+    return sys.stderr.isatty() or "ipykernel" in sys.modules
+
+
+def bar(total: float, what: str, show: bool | None, postfix: str = "") -> tqdm:
+    """A tqdm bar on stderr of the share done of ``total`` (updates may be fractions), its time
+    left and ``postfix``: ``show`` True at once, False never, None (the default of the library's
+    ``progress=``) once the work has run AUTO_DELAY seconds, and only when :func:`interactive` (the
+    workflow's jobs log :class:`Progress` lines instead)."""
+    return tqdm(total=total, desc=what, postfix=postfix, file=sys.stderr, leave=True,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]",
+                delay=0.0 if show else AUTO_DELAY, disable=show is False or (show is None and not interactive()))

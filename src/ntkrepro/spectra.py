@@ -2,7 +2,8 @@
 kernel-to-kernel alignment is ``ntkrepro.analysis.alignment``), and noise floors.
 
 Eigenvectors are stored as the rows of Φ (φ_j in row j, eigenvalues in decreasing order), as in
-the paper, with a fixed sign: the entry of largest magnitude of each φ_j is positive.
+the paper, with a fixed sign: the entry of largest magnitude of each φ_j is positive;
+``eigendecompose(K, k, layout="columns")`` gives the same pairs in numpy's and scipy's layout.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 NOISE_SAFETY = 10.0
 # A Gram matrix is PSD; violations of Cauchy-Schwarz larger than this (relative) are not rounding
 PSD_TOLERANCE = {np.dtype(np.float32): 1e-3, np.dtype(np.float64): 1e-9}
+LAYOUTS = ("rows", "columns")
 
 
 def check_gram(K: np.ndarray, source_dtype=np.float32, name: str = "Gram matrix") -> None:
@@ -51,21 +53,28 @@ def check_gram(K: np.ndarray, source_dtype=np.float32, name: str = "Gram matrix"
 
 
 def eigendecompose(
-    K, k: int, *, device=None, dtype=np.float64, overwrite: bool = False
+    K, k: int, *, device=None, dtype=np.float64, overwrite: bool = False, layout: str = "rows"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Top-``k`` eigenpairs of the symmetric matrix ``K``: (eigenvalues, decreasing; Φ, k x m).
+    """Top-``k`` eigenpairs of the symmetric matrix ``K``.
+
+    ``layout="rows"`` (the paper's, and what spectrum files store): (eigenvalues, decreasing; Φ,
+    k x m, φ_j in row j). ``layout="columns"``: numpy's and scipy's ``eigh`` order, (eigenvalues,
+    increasing; V, m x k, eigenvectors in the columns, ``K @ V ≈ V * w``), the same vectors. Either
+    way each eigenvector has its entry of largest magnitude positive.
 
     On the CPU: LAPACK's subset routine (``scipy.linalg.eigh(subset_by_index=...)``); with
     ``overwrite`` it works in ``K``'s own memory when ``K`` already has ``dtype``. On a GPU:
     ``torch.linalg.eigh`` (cuSOLVER has no subset driver), then the top ``k``.
     """
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout={layout!r}: {' | '.join(map(repr, LAYOUTS))}")
     m = K.shape[0]
     if not 1 <= k <= m:
-        raise ConfigError(f"cannot take {k} eigenpairs of a {m}x{m} matrix (spectrum.k must be in 1..{m})")
+        raise ValueError(f"k={k}: cannot take {k} eigenpairs of a {m}x{m} matrix (k must be in 1..{m})")
     dev = resolve_device(device)
     itemsize = np.dtype(dtype).itemsize
     if dev.type == "cuda":
-        memory.require(3.2 * m * m * itemsize, dev, f"eigh of a {m}x{m} matrix", "set spectrum.device: cpu")
+        memory.require(3.2 * m * m * itemsize, dev, f"eigh of a {m}x{m} matrix", "pass device='cpu'")
         A = torch.as_tensor(K).to(dev, dtype=torch.float64 if itemsize == 8 else torch.float32)
         w, v = torch.linalg.eigh(A)
         values = w[-k:].flip(0).cpu().numpy()
@@ -85,7 +94,8 @@ def eigendecompose(
             A, subset_by_index=subset, driver=driver, overwrite_a=True, check_finite=False
         )
         values, vectors = values[::-1], vectors[:, ::-1].T
-    return np.ascontiguousarray(values), fix_signs(np.ascontiguousarray(vectors))
+    values, vectors = np.ascontiguousarray(values), fix_signs(np.ascontiguousarray(vectors))
+    return (values, vectors) if layout == "rows" else (values[::-1], vectors[::-1].T)
 
 
 def noise_floor(values: np.ndarray, trace: float, gram_dtype) -> tuple[float, int | None]:

@@ -3,6 +3,7 @@ settings, and turning a user-facing error into one clear line instead of a trace
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import sys
@@ -28,6 +29,20 @@ def check_devices(params) -> None:
             raise ConfigError(
                 f"config key '{key}': cuda, but this machine ({socket.gethostname()}) has no CUDA GPU (use auto or cpu)"
             )
+
+
+@contextlib.contextmanager
+def config_keys(**keys: str):
+    """Library errors raised inside name the library's arguments (``memory_bytes=``); this adds the
+    config key that sets each argument a message names, e.g. ``memory_bytes="kernel.memory_gb"``."""
+    try:
+        yield
+    except NtkReproError as e:
+        named = [f"{argument}= is set by the config key {key}"
+                 for argument, key in keys.items() if f"{argument}=" in str(e)]
+        if not named:
+            raise
+        raise type(e)(f"{e}; {'; '.join(named)}") from e
 
 
 def run(snakemake, main: Callable[[object, logging.Logger], None]) -> None:

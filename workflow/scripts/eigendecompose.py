@@ -6,7 +6,7 @@ import numpy as np
 
 from ntkrepro import ntk, spectra
 from ntkrepro.progress import format_seconds
-from ntkrepro.workflow import run
+from ntkrepro.workflow import config_keys, run
 
 
 def main(snakemake, log):
@@ -25,7 +25,8 @@ def main(snakemake, log):
         f"expected to take about {format_seconds(estimate)}"
     )
     t0 = time.monotonic()
-    values, vectors = spectra.eigendecompose(K, k, device=s["device"], dtype=dtype, overwrite=True)
+    with config_keys(device="spectrum.device"):
+        values, vectors = spectra.eigendecompose(K, k, device=s["device"], dtype=dtype, overwrite=True)
     seconds = time.monotonic() - t0
     floor, first = spectra.noise_floor(values, trace, gram_meta["dtype"])
     log.info(f"done in {seconds:.1f} s; λ_1 = {values[0]:.4g}, λ_{k} = {values[-1]:.4g}; eigenvectors are noise below "

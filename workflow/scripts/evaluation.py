@@ -8,7 +8,7 @@ from ntkrepro import analysis, fits, io, models, ntk, training
 from ntkrepro.data import Dataset
 from ntkrepro.devices import resolve_device
 from ntkrepro.invariance import feature_invariance
-from ntkrepro.workflow import run
+from ntkrepro.workflow import config_keys, run
 
 
 @torch.no_grad()
@@ -69,8 +69,10 @@ def main(snakemake, log):
         rows += svm_rows(kind, K, n, y_train, y_test, p.svm, log)
     x_all = x_test if x_train is None else torch.cat([x_train, x_test])
     for other in p.others:
-        O = ntk.kernel(model, x_all, kind=other["kind"], outputs=other["outputs"],
-                       memory_bytes=int(k["memory_gb"] * 2**30) if k["memory_gb"] else None, **options)
+        with config_keys(memory_bytes="kernel.memory_gb"):
+            O = ntk.kernel(model, x_all, kind=other["kind"], outputs=other["outputs"],
+                           memory_bytes=int(k["memory_gb"] * 2**30) if k["memory_gb"] else None, progress=False,
+                           **options)
         O = O.double().numpy()
         if w.split == "all":
             rows += svm_rows(other["name"], O, n, y_train, y_test, p.svm, log)

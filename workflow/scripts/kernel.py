@@ -4,7 +4,7 @@ import torch
 
 from ntkrepro import io, models, ntk
 from ntkrepro.data import Dataset
-from ntkrepro.workflow import run
+from ntkrepro.workflow import config_keys, run
 
 
 def main(snakemake, log):
@@ -13,20 +13,21 @@ def main(snakemake, log):
     model, _ = models.load_model(model_file)
     task = io.load_torch(snakemake.input.samples) if snakemake.input.samples else None
     x, ids = Dataset.load(snakemake.input.data).select(snakemake.wildcards.split, task)
-    info = ntk.write_gram(
-        model,
-        x,
-        snakemake.output[0],
-        **snakemake.params.kind,
-        block_size=k["block_size"],
-        device=snakemake.params.compute["device"],
-        dtype=getattr(torch, k["dtype"]),
-        allow_tf32=k["allow_tf32"],
-        memory_bytes=int(k["memory_gb"] * 2**30) if k["memory_gb"] else None,
-        meta={"model_file": str(model_file), "samples": snakemake.wildcards.samples,
-              "split": snakemake.wildcards.split, "model_spec": model.spec},
-        sample_ids=ids.numpy(),
-    )
+    with config_keys(memory_bytes="kernel.memory_gb", device="compute.device"):
+        info = ntk.write_gram(
+            model,
+            x,
+            snakemake.output[0],
+            **snakemake.params.kind,
+            block_size=k["block_size"],
+            device=snakemake.params.compute["device"],
+            dtype=getattr(torch, k["dtype"]),
+            allow_tf32=k["allow_tf32"],
+            memory_bytes=int(k["memory_gb"] * 2**30) if k["memory_gb"] else None,
+            meta={"model_file": str(model_file), "samples": snakemake.wildcards.samples,
+                  "split": snakemake.wildcards.split, "model_spec": model.spec},
+            sample_ids=ids.numpy(),
+        )
     log.info(f"wrote {snakemake.output[0]}: {info['m']}x{info['m']} in {info['seconds_this_run']:.1f} s")
 
 

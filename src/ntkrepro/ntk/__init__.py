@@ -9,7 +9,21 @@
 * ``write_gram`` streams a large symmetric kernel to chunked HDF5 tile by tile, resuming after a
   kill; ``read_gram``, ``open_gram`` and ``gram_meta`` read it back, checking its kind.
 
-Inputs may be torch tensors or numpy arrays; results are CPU torch tensors (HDF5 reads: numpy).
+Inputs may be torch tensors or numpy arrays, one sample per row; results are CPU torch tensors
+(HDF5 reads: numpy) in the dtype of the model's parameters unless ``dtype=`` says otherwise.
+
+Normalization of each kernel, beside neural-tangents' (``nt.empirical_ntk_fn`` and
+``nt.empirical_nngp_fn``, whose ``trace_axes`` average over the traced axes):
+
+* ``outputs="scalar"``: Θ = ⟨∇θf(x), ∇θf(x′)⟩, summed over all parameters, no 1/P (one output:
+  ``empirical_ntk_fn`` with either ``trace_axes``);
+* ``outputs="full"``: Θ_cc′, (m1, m2, C, C) (``trace_axes=()``);
+* ``outputs="trace"``: the mean over the C outputs of Θ_cc (the default ``trace_axes=(-1,)``);
+* ``kind="output"``: the sum Σ_c f_c(x) f_c(x′), C times ``empirical_nngp_fn``'s default mean over
+  outputs (``trace_axes=(-1,)``), equal to it for one output;
+* ``kind="conjugate"``, ``"module:<name>"``, ``"input"``: the sum φ(x)·φ(x′) over every entry of
+  the flattened features, d times the mean over them (no 1/width, as an NNGP of that layer
+  averaged over all its axes would have).
 """
 
 from .engine import GramComputation, gram, gram_by_layer, kernel, paired, per_sample_gradients, sample_major, tf32

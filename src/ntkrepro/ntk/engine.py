@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
+import threading
 from dataclasses import dataclass
 from typing import Iterator
 
-import numpy as np
 import torch
 from torch import nn
 
 from ..devices import resolve_device
 from ..errors import ResourceError
-from .. import memory
+from .. import memory, progress as progress_bars
 from .featuremaps import FeatureMap
 from .features import Features, contract, contract_paired
-from .implementation import jacobian_features, parameter_groups, restrict
+from .inputs import as_tensor, check_model_takes, same_sample_shape, samples
+from .implementation import as_names, jacobian_features, parameter_groups, restrict
 from .layerwise import LayerwiseJacobian, parameter_layers
 from .parallel import Workers
 
@@ -50,9 +52,11 @@ def tf32(allowed: bool):
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old
 
 
-def as_tensor(x) -> torch.Tensor:
-    """Inputs as a tensor: numpy arrays (and anything ``torch.as_tensor`` takes) are converted."""
-    return x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
+def parameter_dtype(model: nn.Module | None) -> torch.dtype:
+    """The dtype kernels of ``model`` are computed in unless one is asked for: its parameters', as
+    neural-tangents and torch.func follow them (float32 without a model or floating parameters)."""
+    floating = [p.dtype for p in (model.parameters() if model is not None else ()) if p.is_floating_point()]
+    return floating[0] if floating else torch.float32
 
 
 def prepare_model(model: nn.Module, device: torch.device, dtype: torch.dtype) -> nn.Module:
@@ -99,9 +103,12 @@ def choose_tile(m: int, bytes_per_sample: int, bytes_per_entry: int, budget: int
     if size >= m:
         return m
     if size < 1:
+        smallest = per_edge + block
         raise ResourceError(
-            f"one sample's Jacobian features take {memory.describe(bytes_per_sample)}, more than the memory "
-            f"budget of {memory.describe(budget)} allows; raise kernel.memory_gb or use a larger device"
+            f"the smallest tile (one row and one column sample, {memory.describe(bytes_per_sample)} of features "
+            f"each, and its kernel entry) needs {memory.describe(smallest)}, more than the memory budget of "
+            f"{memory.describe(budget)} (memory_bytes=) allows; pass a larger memory_bytes= or use a device with "
+            "more memory"
         )
     return (size // TILE_MULTIPLE) * TILE_MULTIPLE if size >= TILE_MULTIPLE else size
 
@@ -127,20 +134,25 @@ class GramComputation:
         implementation: str = "auto",
         block_size: int | None = None,
         device=None,
-        dtype: torch.dtype = torch.float32,
+        dtype: torch.dtype | None = None,
         memory_bytes: int | None = None,
     ):
         if outputs not in OUTPUTS:
             raise ValueError(f"unknown outputs {outputs!r} ({' | '.join(OUTPUTS)})")
         self.device = resolve_device(device)
-        self.dtype = dtype
-        self.x1 = as_tensor(x1)
-        self.x2 = None if x2 is None else as_tensor(x2)
+        self.dtype = dtype = parameter_dtype(model) if dtype is None else dtype
+        parameters, groups = as_names(parameters, "parameters"), as_names(groups, "groups")
+        self.x1 = samples(x1, "x1")
+        self.x2 = None if x2 is None else samples(x2, "x2")
+        if self.x2 is not None:
+            same_sample_shape(self.x1, self.x2)
         self.symmetric = x2 is None
         self.kind, self.outputs = kind, outputs
         self.mode = "full" if outputs == "full" else "trace"
         self.model = None if model is None else prepare_model(model, self.device, dtype)
         probe = self.x1[: min(2, len(self.x1))].to(self.device, dtype)
+        if self.model is not None:
+            check_model_takes(self.model, probe, self.x1, "x1")
         self.extractor = self._extractor(kind, parameters, groups, implementation, probe)
         first = self.extractor(probe)
         self.n_outputs = first.n_outputs
@@ -218,12 +230,16 @@ class GramComputation:
         """Workers for one computation (on GPUs one, in the calling thread); close them after."""
         return Workers(torch.get_num_threads() if self.device.type == "cpu" else 1, self.extractor)
 
-    def features(self, x: torch.Tensor, workers: Workers) -> Features:
-        """Features of ``x``, extracted FORWARD_CHUNK samples at a time into one buffer."""
+    def features(self, x: torch.Tensor, workers: Workers, done=None) -> Features:
+        """Features of ``x``, extracted FORWARD_CHUNK samples at a time into one buffer; ``done()``
+        is called as each chunk is extracted."""
         starts = range(0, len(x), FORWARD_CHUNK)
 
         def extract(s, out=None):
-            return workers.extract(x[s : s + FORWARD_CHUNK].to(self.device, self.dtype), out)
+            features = workers.extract(x[s : s + FORWARD_CHUNK].to(self.device, self.dtype), out)
+            if done is not None:
+                done()
+            return features
 
         (first,) = workers.map(extract, starts[:1])
         if len(x) <= FORWARD_CHUNK:
@@ -233,10 +249,12 @@ class GramComputation:
         workers.map(lambda s: extract(s, out.rows(s, min(len(x), s + FORWARD_CHUNK))), starts[1:])
         return out
 
-    def contract_tile(self, row: Features, col: Features, diagonal: bool, workers: Workers) -> list[torch.Tensor]:
+    def contract_tile(self, row: Features, col: Features, diagonal: bool, workers: Workers,
+                      done=None) -> list[torch.Tensor]:
         """The kernel blocks K(row, col), one per group, in the public layout ((r, c) or
         (r, c, C, C)); ``diagonal``: row and col are the same samples, and only the upper
-        triangle is computed (the lower one is its mirror image, exactly)."""
+        triangle is computed (the lower one is its mirror image, exactly). ``done()`` is called as
+        each row block is contracted."""
         n_out = self.n_outputs
         shape = (len(row), len(col)) + ((n_out, n_out) if self.mode == "full" else ())
         out = [torch.empty(shape, dtype=self.dtype, device=self.device) for _ in range(self.n_groups)]
@@ -248,6 +266,8 @@ class GramComputation:
                 if self.mode == "full":  # sample-major (i·C + c, j·C + c') -> (i, j, c, c')
                     part = part.view(b - a, n_out, len(col) - c, n_out).permute(0, 2, 1, 3)
                 whole[a:b, c:] = part
+            if done is not None:
+                done()
 
         workers.map(block, starts)
         if diagonal:
@@ -255,45 +275,71 @@ class GramComputation:
                 mirror_upper(whole, list(starts))
         return out
 
-    def tiles(self, skip=frozenset()) -> Iterator[tuple[tuple[int, int], list[torch.Tensor]]]:
+    def tiles(self, skip=frozenset(), step=None) -> Iterator[tuple[tuple[int, int], list[torch.Tensor]]]:
         """Yield ((i, j), blocks) for every tile not in ``skip``: one block per group, on the CPU,
-        in the public layout."""
+        in the public layout. ``step(share)`` is called as each feature chunk and each row block
+        of a tile is done, with its share of the tile's work (a tile's shares sum to 1; the row
+        features count in the first tile of their row)."""
         t = self.tiling
         x2 = self.x1 if self.symmetric else self.x2
         todo = [ij for ij in t.tiles() if ij not in skip]
         cache: dict[int, Features] = {}
         workers = self.workers()
+
+        def chunks(n: int) -> int:
+            return -(-n // FORWARD_CHUNK)
+
         try:
             for i in sorted({i for i, _ in todo}):
                 r0, r1 = t.rows[i]
-                row = self.features(self.x1[r0:r1], workers)
                 if self.symmetric:
                     cache = {j: f for j, f in cache.items() if j > i}
-                for _, j in (ij for ij in todo if ij[0] == i):
+                for n, j in enumerate(j for ii, j in todo if ii == i):
                     c0, c1 = t.cols[j]
                     diagonal = self.symmetric and j == i
+                    fresh = not diagonal and j not in cache
+                    parts = (chunks(r1 - r0) if n == 0 else 0) + (chunks(c1 - c0) if fresh else 0)
+                    parts += -(-(r1 - r0) // BLOCK_ROWS)
+                    done = None if step is None else lambda share=1 / parts: step(share)
+                    if n == 0:
+                        row = self.features(self.x1[r0:r1], workers, done)
                     if diagonal:
                         col = row
-                    elif j in cache:
+                    elif not fresh:
                         col = cache[j]
                     else:
-                        col = self.features(x2[c0:c1], workers)
+                        col = self.features(x2[c0:c1], workers, done)
                         if len(cache) < self.cache_tiles:
                             cache[j] = col
-                    yield (i, j), [block.cpu() for block in self.contract_tile(row, col, diagonal, workers)]
+                    yield (i, j), [block.cpu() for block in self.contract_tile(row, col, diagonal, workers, done)]
         finally:
             workers.close()
 
-    def assemble(self) -> list[torch.Tensor]:
-        """Every group's whole kernel, in memory (CPU)."""
+    def assemble(self, progress: bool | None = False) -> list[torch.Tensor]:
+        """Every group's whole kernel, in memory (CPU); ``progress``: a bar of the tiles' work,
+        features and contractions (:func:`ntkrepro.progress.bar`)."""
         t = self.tiling
+        itemsize = torch.empty((), dtype=self.dtype).element_size()
+        groups = f" of each of {self.n_groups} parameter groups" if self.n_groups > 1 else ""
+        memory.require(self.n_groups * math.prod(self.shape) * itemsize, torch.device("cpu"),
+                       f"the {'x'.join(map(str, self.shape))} kernel{groups}",
+                       "ntkrepro.ntk.write_gram(model, x, path) streams it to an HDF5 file tile by tile")
         out = [torch.empty(self.shape, dtype=self.dtype) for _ in range(self.n_groups)]
-        for (i, j), blocks in self.tiles():
-            (r0, r1), (c0, c1) = t.rows[i], t.cols[j]
-            for whole, block in zip(out, blocks):
-                whole[r0:r1, c0:c1] = block
-                if t.symmetric and i != j:
-                    whole[c0:c1, r0:r1] = mirrored(block)
+        n_tiles = len(t.tiles())
+        lock = threading.Lock()  # chunks and row blocks finish in several worker threads
+        with progress_bars.bar(n_tiles, f"{self.kind} {t.m1}x{t.m2}", progress, f"0/{n_tiles} tiles") as bar:
+            def step(share: float) -> None:
+                with lock:
+                    bar.update(share)
+
+            for finished, ((i, j), blocks) in enumerate(self.tiles(step=step), 1):
+                (r0, r1), (c0, c1) = t.rows[i], t.cols[j]
+                for whole, block in zip(out, blocks):
+                    whole[r0:r1, c0:c1] = block
+                    if t.symmetric and i != j:
+                        whole[c0:c1, r0:r1] = mirrored(block)
+                bar.set_postfix_str(f"{finished}/{n_tiles} tiles", refresh=False)
+                bar.update(finished - bar.n)  # whole tiles, whatever the rounding of the shares
         return out
 
 
@@ -343,9 +389,10 @@ def kernel(
     implementation: str = "auto",
     block_size: int | None = None,
     device=None,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
     allow_tf32: bool = False,
     memory_bytes: int | None = None,
+    progress: bool | None = None,
 ) -> torch.Tensor:
     """The kernel matrix K(x1, x2) of ``kind``:
 
@@ -355,22 +402,34 @@ def kernel(
     * ``"module:<name>"``: φ·φ′ of the named module's output (flattened);
     * ``"input"``: x·x′ of the flattened inputs (``model`` may be None; on one-hot targets
       (m, C) it is the target kernel);
-    * ``"output"``: f(x)·f(x′) of the network outputs.
+    * ``"output"``: f(x)·f(x′) of the network outputs, the sum over them (neural-tangents'
+      empirical NNGP is the mean: this is C times it).
+
+    Feature kernels are sums over the feature entries, never means (see :mod:`ntkrepro.ntk`).
 
     Shape (m1, m2), or (m1, m2, C, C) for ``kind="ntk", outputs="full"``.
 
     Inputs ``x1`` (m1, ...) and ``x2`` (m2, ...) are torch tensors or numpy arrays (converted);
     ``x2=None`` gives the symmetric x1 x x1 kernel, of which only the upper triangle is computed.
     The network runs as an eval-mode copy on ``device`` (default: CUDA when present) in ``dtype``
-    (the model passed is not changed); results are CPU tensors of that dtype. ``block_size``
-    (samples per tile) and ``memory_bytes`` (budget for features and tiles; default a quarter of
-    the memory available) bound the memory used; ``allow_tf32`` allows TF32 products on GPUs.
+    (default None: the dtype of the model's parameters, as in neural-tangents and torch.func;
+    float32 without a model); the model passed is not changed, inputs are cast to that dtype and
+    results are CPU tensors of it. ``block_size`` (samples per tile) and ``memory_bytes`` (budget
+    for features and tiles; default a quarter of the memory available) bound the memory used; a
+    kernel that does not fit in memory is refused before any work (:func:`~ntkrepro.ntk.write_gram`
+    streams it to disk). ``allow_tf32`` allows TF32 products on GPUs. ``progress``: a tqdm bar on
+    stderr of the work done (features and contractions, tile by tile); None (default) shows it in
+    a terminal or notebook once a call has run 2 s, True always, False never.
+
+    Inputs are checked first: ``x1`` and ``x2`` hold one sample per row (a 1-D input is refused,
+    not read as m samples), of one sample shape that the model takes, with finite entries; each
+    refusal is a ValueError naming the argument.
     """
     with tf32(allow_tf32), torch.no_grad():
         comp = GramComputation(model, x1, x2, kind=kind, outputs=outputs, parameters=parameters,
                                implementation=implementation, block_size=block_size, device=device, dtype=dtype,
                                memory_bytes=memory_bytes)
-        return comp.assemble()[0]
+        return comp.assemble(progress)[0]
 
 
 def gram(
@@ -383,9 +442,10 @@ def gram(
     implementation: str = "auto",
     block_size: int | None = None,
     device=None,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
     allow_tf32: bool = False,
     memory_bytes: int | None = None,
+    progress: bool | None = None,
 ) -> torch.Tensor:
     """The exact empirical NTK Θ(x1, x2) = ⟨∇θf(x1), ∇θf(x2)⟩.
 
@@ -396,20 +456,22 @@ def gram(
       neural-tangents' ``trace_axes=()`` (:func:`sample_major` turns it into an (m1·C, m2·C) matrix);
     * ``"trace"``: the mean over outputs of Θ_cc, shape (m1, m2) (neural-tangents' ``trace_axes=(-1,)``).
 
-    ``parameters``: module- or parameter-name prefixes (e.g. ``["classifier.4"]``); the kernel of
-    those parameters alone (default: all trainable parameters). :func:`gram_by_layer` gives several
-    groups' kernels in one pass.
+    ``parameters``: module- or parameter-name prefixes (e.g. ``["classifier.4"]``; one string is
+    one name: ``"classifier.4"`` is ``["classifier.4"]``); the kernel of those parameters alone
+    (default: all trainable parameters). :func:`gram_by_layer` gives several groups' kernels in one
+    pass.
 
     ``implementation``: ``"auto"`` (layerwise; falls back to torch.func with a WARNING naming the
     layer and the expected slowdown), ``"layerwise"`` (strict: raises
     :class:`~ntkrepro.errors.UnsupportedNetwork` naming the layer instead of falling back) or
     ``"torch.func"``.
 
-    Inputs (torch tensors or numpy arrays), ``x2=None``, device, dtype, memory and the CPU result:
-    as in :func:`kernel`.
+    Inputs (torch tensors or numpy arrays), ``x2=None``, device, dtype, memory, progress and the CPU
+    result: as in :func:`kernel`.
     """
     return kernel(model, x1, x2, kind="ntk", outputs=outputs, parameters=parameters, implementation=implementation,
-                  block_size=block_size, device=device, dtype=dtype, allow_tf32=allow_tf32, memory_bytes=memory_bytes)
+                  block_size=block_size, device=device, dtype=dtype, allow_tf32=allow_tf32, memory_bytes=memory_bytes,
+                  progress=progress)
 
 
 def gram_by_layer(
@@ -422,25 +484,26 @@ def gram_by_layer(
     implementation: str = "auto",
     block_size: int | None = None,
     device=None,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
     allow_tf32: bool = False,
     memory_bytes: int | None = None,
+    progress: bool | None = None,
 ) -> dict[str, torch.Tensor]:
     """The NTK contribution of each parameter group, from one pass over the data: name -> kernel
     (shapes as in :func:`gram`).
 
     ``layers``: module- or parameter-name prefixes, one group each (e.g. ``["features",
-    "classifier"]``); default: every module that owns trainable parameters, by its name. The groups
-    must not overlap; their kernels sum to the NTK of the parameters they cover. Other arguments as
-    in :func:`gram`.
+    "classifier"]``; one string is one group, as ``parameters`` of :func:`gram` reads it);
+    default: every module that owns trainable parameters, by its name. The groups must not
+    overlap; their kernels sum to the NTK of the parameters they cover. Other arguments as in
+    :func:`gram`.
     """
-    if layers is None:
-        layers = [name for name, _ in parameter_layers(model)]
+    layers = [name for name, _ in parameter_layers(model)] if layers is None else as_names(layers, "layers")
     with tf32(allow_tf32), torch.no_grad():
-        comp = GramComputation(model, x1, x2, kind="ntk", outputs=outputs, groups=list(layers),
+        comp = GramComputation(model, x1, x2, kind="ntk", outputs=outputs, groups=layers,
                                implementation=implementation, block_size=block_size, device=device, dtype=dtype,
                                memory_bytes=memory_bytes)
-        return dict(zip(layers, comp.assemble()))
+        return dict(zip(layers, comp.assemble(progress)))
 
 
 def paired(
@@ -453,7 +516,7 @@ def paired(
     parameters: list[str] | None = None,
     implementation: str = "auto",
     device=None,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
     allow_tf32: bool = False,
 ) -> torch.Tensor:
     """K(x1_i, x2_i) for i = 1..m, without the m x m matrix: shape (m,), or (m, C, C) for
@@ -461,16 +524,17 @@ def paired(
     ``paired(model, Tx, Tx)`` it gives the cosine K(x, Tx) / √(K(x, x) K(Tx, Tx)) of invariance
     measures. Arguments as in :func:`kernel`; x1 and x2 have the same number of samples.
     """
-    x1, x2 = as_tensor(x1), as_tensor(x2)
+    x1, x2 = samples(x1, "x1"), samples(x2, "x2")
+    same_sample_shape(x1, x2)
     if len(x1) != len(x2):
         raise ValueError(f"paired kernels need inputs of equal length; got {len(x1)} and {len(x2)}")
     with tf32(allow_tf32), torch.no_grad():
-        comp = GramComputation(model, x1[:2], kind=kind, outputs=outputs, parameters=parameters,
+        comp = GramComputation(model, x1, kind=kind, outputs=outputs, parameters=parameters,
                                implementation=implementation, block_size=2, device=device, dtype=dtype)
         workers = comp.workers()
         try:
             def unit(s):
-                f1, f2 = (workers.extract(x[s : s + FORWARD_CHUNK].to(comp.device, dtype)) for x in (x1, x2))
+                f1, f2 = (workers.extract(x[s : s + FORWARD_CHUNK].to(comp.device, comp.dtype)) for x in (x1, x2))
                 return contract_paired(f1, f2, comp.mode)[0].cpu()
 
             return torch.cat(workers.map(unit, range(0, len(x1), FORWARD_CHUNK)))
@@ -486,7 +550,7 @@ def per_sample_gradients(
     parameters: list[str] | None = None,
     implementation: str = "auto",
     device=None,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
 ) -> torch.Tensor:
     """∇θf(x_i) for every sample: (m, P) for ``outputs="scalar"``, (m, C, P) for ``"full"``.
 
@@ -496,14 +560,16 @@ def per_sample_gradients(
     """
     if outputs not in ("scalar", "full"):
         raise ValueError(f"per_sample_gradients takes outputs='scalar' or 'full', not {outputs!r}")
-    x = as_tensor(x)
+    x = samples(x, "x")
     device = resolve_device(device)
+    dtype = parameter_dtype(model) if dtype is None else dtype
     prepared = prepare_model(model, device, dtype)
-    restrict(prepared, parameters)
+    restrict(prepared, as_names(parameters, "parameters"))
     n_params = sum(p.numel() for p in prepared.parameters() if p.requires_grad)
     itemsize = torch.empty((), dtype=dtype).element_size()
     with torch.no_grad():
         probe = x[:2].to(device, dtype)
+        check_model_takes(prepared, probe, x, "x")
         extractor = jacobian_features(prepared, probe, "full", implementation, materialize=True)
         n_out = extractor(probe).n_outputs
         if outputs == "scalar" and n_out != 1:

@@ -35,13 +35,22 @@ def _matches(name: str, prefix: str) -> bool:
     return name == prefix or name.startswith(prefix + ".")
 
 
+def as_names(names, argument: str) -> list[str] | None:
+    """Module- or parameter-name prefixes as a list (None stays None): one string is one name, as
+    ``"classifier.4"``, never its characters."""
+    if names is None:
+        return None
+    listed = [names] if isinstance(names, str) else list(names)
+    if not all(isinstance(name, str) for name in listed):
+        raise TypeError(f"{argument}= takes module or parameter names (a string or a list of strings), not {names!r}")
+    return listed
+
+
 def restrict(model: nn.Module, prefixes: list[str] | None) -> None:
     """Freeze (in the engine's own copy) every trainable parameter whose name none of ``prefixes``
     (module or parameter names, e.g. ``"classifier.4"``) starts."""
     if prefixes is None:
         return
-    if isinstance(prefixes, str):
-        prefixes = [prefixes]
     names = [n for n, p in model.named_parameters() if p.requires_grad]
     for prefix in prefixes:
         if not any(_matches(n, prefix) for n in names):

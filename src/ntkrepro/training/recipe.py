@@ -11,6 +11,19 @@ import torch.nn.functional as F
 from ..errors import ConfigError
 
 
+def fitted_outputs(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """``outputs`` as (m,) for one output ((m,) or a one-logit module's (m, 1)) or (m, C) for
+    several, checked against labels (m,): ±1 for one output, class indices for several."""
+    if outputs.dim() == 2 and outputs.shape[1] == 1:
+        outputs = outputs[:, 0]
+    if labels.dim() != 1 or outputs.dim() not in (1, 2) or len(outputs) != len(labels):
+        raise ValueError(
+            f"network outputs of shape {tuple(outputs.shape)} do not fit labels of shape {tuple(labels.shape)}: "
+            "the recipes take outputs (m,) or (m, 1) with ±1 labels, or (m, C) with class indices (m,)"
+        )
+    return outputs
+
+
 def _as_float_labels(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return labels.to(outputs.dtype)
 
@@ -18,18 +31,24 @@ def _as_float_labels(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tenso
 def logistic_loss(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Mean log(1 + exp(-y f)) for labels y in {-1, +1}: binary cross-entropy on logits, as Keras'
     BinaryCrossentropy(from_logits=True) and optax's sigmoid_binary_cross_entropy with y' = (y+1)/2."""
+    outputs = fitted_outputs(outputs, labels)
+    if outputs.dim() != 1:
+        raise ValueError(f"the logistic loss takes one output per sample; these outputs have shape "
+                         f"{tuple(outputs.shape)} (loss 'cross-entropy' takes several)")
     return F.softplus(-_as_float_labels(outputs, labels) * outputs).mean()
 
 
 def mse_loss(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Mean squared error over all entries: against ±1 for one output, against one-hot class
     vectors for several (torch.nn.MSELoss's default reduction)."""
+    outputs = fitted_outputs(outputs, labels)
     if outputs.dim() == 1:
         return F.mse_loss(outputs, _as_float_labels(outputs, labels))
     return F.mse_loss(outputs, F.one_hot(labels.long(), outputs.shape[1]).to(outputs.dtype))
 
 
 def cross_entropy_loss(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    outputs = fitted_outputs(outputs, labels)
     if outputs.dim() == 1:
         return logistic_loss(outputs, labels)
     return F.cross_entropy(outputs, labels.long())
@@ -45,6 +64,7 @@ AUGMENTATIONS = ("none", "shift-rotate")
 
 def correct(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Per-sample correctness: sign(f) against ±1 labels for one output, argmax for several."""
+    outputs = fitted_outputs(outputs, labels)
     if outputs.dim() == 1:
         return (outputs >= 0).to(torch.int8) * 2 - 1 == labels.to(torch.int8)
     return outputs.argmax(dim=1) == labels

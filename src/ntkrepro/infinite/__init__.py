@@ -10,7 +10,7 @@ Layers: ``Dense``, ``Conv`` ('SAME', stride 1, odd filter sizes), ``Relu``, ``Er
 ``Flatten``. Weights are N(0, 1) scaled by W_std/√fan_in and biases by b_std in the forward pass
 (the NTK parameterization, neural-tangents' default), so values compare directly with
 ``nt.stax``'s; the networks of the model registry's ``ntk-mlp`` and ``ntk-cnn`` are their finite
-counterparts. Everything is computed in float64 from the closed-form recursions (the arc-cosine
+counterparts (``of_model(model)`` gives the kernel function of one's infinite-width limit). Everything is computed in float64 from the closed-form recursions (the arc-cosine
 kernels for ReLU, Williams' arcsine kernel for Erf), tiled over sample pairs under a memory budget.
 
 Cost. A fully connected network needs a few numbers per sample pair and layer: all pairs of 5,000
@@ -23,7 +23,8 @@ positions) needs the full (H·W)² covariance per pair, which would be H·W time
 arithmetic again; ``GlobalAvgPool`` is refused.
 """
 
+from .counterparts import of_model
 from .layers import Conv, Dense, Erf, Flatten, GlobalAvgPool, Relu
 from .network import Network, serial
 
-__all__ = ["serial", "Network", "Dense", "Conv", "Relu", "Erf", "Flatten", "GlobalAvgPool"]
+__all__ = ["serial", "Network", "Dense", "Conv", "Relu", "Erf", "Flatten", "GlobalAvgPool", "of_model"]

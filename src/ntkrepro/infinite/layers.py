@@ -123,46 +123,55 @@ class Flatten(Layer):
                            cov.var1.mean(dims2), cov.var2.mean(dims2))
 
 
-def _correlation(cov: Covariances) -> tuple[torch.Tensor, torch.Tensor]:
+def _correlation(nngp, v1, v2) -> tuple[torch.Tensor, torch.Tensor]:
     """(√(Σxx Σyy), Σxy / √(Σxx Σyy) clipped to [-1, 1]); a zero-variance sample has correlation 0."""
-    v1, v2 = cov.pair_variances()
     norm = torch.sqrt(v1 * v2)
-    corr = torch.where(norm > 0, cov.nngp / torch.where(norm > 0, norm, 1.0), 0.0)
+    corr = torch.where(norm > 0, nngp / torch.where(norm > 0, norm, 1.0), 0.0)
     return norm, corr.clamp(-1.0, 1.0)
 
 
 class Relu(Layer):
-    """max(0, x): the arc-cosine kernel of degree 1 for Σ, of degree 0 for the derivative."""
+    """max(0, x): the arc-cosine kernel of degree 1 for Σ, of degree 0 for the derivative.
+
+    A sample's own variance goes through the pair formula too, so that a pair of identical samples
+    keeps Σxy = Σxx exactly: arccos turns a rounding error of 1e-16 near correlation 1 into an
+    angle of 1e-8."""
+
+    @staticmethod
+    def _step(nngp, v1, v2):
+        norm, corr = _correlation(nngp, v1, v2)
+        theta = torch.arccos(corr)
+        return norm * (torch.sin(theta) + (math.pi - theta) * corr) / (2 * math.pi), theta
 
     def __call__(self, cov: Covariances) -> Covariances:
-        norm, corr = _correlation(cov)
-        theta = torch.arccos(corr)
-        nngp = norm * (torch.sin(theta) + (math.pi - theta) * corr) / (2 * math.pi)
+        nngp, theta = self._step(cov.nngp, *cov.pair_variances())
         ntk = None if cov.ntk is None else cov.ntk * (math.pi - theta) / (2 * math.pi)
-        return Covariances(nngp, ntk, cov.var1 / 2, cov.var2 / 2)
+        var1, var2 = (self._step(v, v, v)[0] for v in (cov.var1, cov.var2))
+        return Covariances(nngp, ntk, var1, var2)
 
 
 class Erf(Layer):
-    """a·erf(b·x) + c (neural-tangents' ``stax.Erf``), by Williams' arcsine kernel."""
+    """a·erf(b·x) + c (neural-tangents' ``stax.Erf``), by Williams' arcsine kernel; variances by the
+    pair formula, as in :class:`Relu`."""
 
     def __init__(self, a: float = 1.0, b: float = 1.0, c: float = 0.0):
         self.a, self.b, self.c = float(a), float(b), float(c)
 
-    def _variance(self, v: torch.Tensor) -> torch.Tensor:
-        s = 2 * self.b**2 * v
-        return 2 * self.a**2 / math.pi * torch.arcsin(s / (1 + s)) + self.c**2
-
-    def __call__(self, cov: Covariances) -> Covariances:
-        v1, v2 = cov.pair_variances()
+    def _step(self, nngp, v1, v2):
+        """The new Σ and (1 + 2b²Σxx)(1 + 2b²Σyy), the derivative's denominator before the cross term."""
         two_b2 = 2 * self.b**2
         denom = (1 + two_b2 * v1) * (1 + two_b2 * v2)
-        arg = (two_b2 * cov.nngp / torch.sqrt(denom)).clamp(-1.0, 1.0)
-        nngp = 2 * self.a**2 / math.pi * torch.arcsin(arg) + self.c**2
+        arg = (two_b2 * nngp / torch.sqrt(denom)).clamp(-1.0, 1.0)
+        return 2 * self.a**2 / math.pi * torch.arcsin(arg) + self.c**2, denom
+
+    def __call__(self, cov: Covariances) -> Covariances:
+        nngp, denom = self._step(cov.nngp, *cov.pair_variances())
         ntk = None
         if cov.ntk is not None:
-            derivative = 4 * self.a**2 * self.b**2 / math.pi / torch.sqrt(denom - (two_b2 * cov.nngp) ** 2)
-            ntk = cov.ntk * derivative
-        return Covariances(nngp, ntk, self._variance(cov.var1), self._variance(cov.var2))
+            cross = 2 * self.b**2 * cov.nngp
+            ntk = cov.ntk * (4 * self.a**2 * self.b**2 / math.pi) / torch.sqrt(denom - cross**2)
+        var1, var2 = (self._step(v, v, v)[0] for v in (cov.var1, cov.var2))
+        return Covariances(nngp, ntk, var1, var2)
 
     def __repr__(self) -> str:
         return f"Erf(a={self.a:g}, b={self.b:g}, c={self.c:g})"
@@ -175,14 +184,17 @@ class GlobalAvgPool(Layer):
                "library does not compute; use Flatten() and a Dense readout instead")
 
 
-def starting_covariances(x1: torch.Tensor, x2: torch.Tensor, with_ntk: bool) -> Covariances:
+def starting_covariances(x1: torch.Tensor, x2: torch.Tensor, with_ntk: bool, same: bool = False) -> Covariances:
     """The inputs' covariances: Σ = x·x′ / (features), per pixel for images (n, C, H, W) (a mean
-    over channels), over all features for vectors (n, d); Θ = 0."""
+    over channels), over all features for vectors (n, d); Θ = 0. ``same``: x1 and x2 are the same
+    samples, and Σ's diagonal is set to their variances exactly."""
     if x1.dim() == 4:
         nngp = torch.einsum("ichw,jchw->ijhw", x1, x2) / x1.shape[1]
     else:
         nngp = x1 @ x2.T / x1.shape[1]
     var1, var2 = (x.pow(2).mean(1) for x in (x1, x2))
+    if same:
+        torch.diagonal(nngp, 0, 0, 1).copy_(var1.movedim(0, -1))
     return Covariances(nngp, torch.zeros_like(nngp) if with_ntk else None, var1, var2)
 
 

@@ -53,9 +53,10 @@ class Network:
             raise ValueError("the network ends on images; end it with Flatten() (and a Dense readout) for an "
                              "(n1, n2) kernel")
 
-    def block(self, x1: torch.Tensor, x2: torch.Tensor, with_ntk: bool):
-        """The NNGP and NTK (None unless ``with_ntk``) of the pairs of two blocks of samples."""
-        cov = starting_covariances(x1, x2, with_ntk)
+    def block(self, x1: torch.Tensor, x2: torch.Tensor, with_ntk: bool, same: bool = False):
+        """The NNGP and NTK (None unless ``with_ntk``) of the pairs of two blocks of samples
+        (``same``: the same samples)."""
+        cov = starting_covariances(x1, x2, with_ntk, same)
         for layer in self.layers:
             cov = layer(cov)
         return cov.nngp, cov.ntk
@@ -66,8 +67,8 @@ class Network:
         (then a tuple of kernels in that order). Shape (m1, m2), float64, on the CPU.
 
         ``x1`` (m1, d) or (m1, C, H, W) and ``x2`` (m2, same shape) are torch tensors or numpy
-        arrays; ``x2=None`` gives the symmetric x1 x x1 kernel (only its upper triangle of tiles is
-        computed, the rest mirrored, so it is exactly symmetric). The work runs on ``device``
+        arrays; ``x2=None`` (or x2 equal to x1) gives the symmetric x1 x x1 kernel (only its upper triangle
+        of tiles is computed, the rest mirrored, so it is exactly symmetric). The work runs on ``device``
         (default: CUDA when present) in tiles of sample pairs whose temporaries fit in
         ``memory_bytes`` (default a quarter of the memory available there), or of ``block_size``
         samples a side; calls of more than one tile log their progress.
@@ -79,7 +80,7 @@ class Network:
         x2 = None if x2 is None else as_tensor(x2)
         self._check(x1, x2)
         device = resolve_device(device)
-        symmetric = x2 is None
+        symmetric = x2 is None or (x2.shape == x1.shape and torch.equal(x2, x1))
         x2 = x1 if symmetric else x2
         m1, m2 = len(x1), len(x2)
         memory.require(len(names) * m1 * m2 * ITEMSIZE, torch.device("cpu"), "the infinite kernel",
@@ -97,7 +98,7 @@ class Network:
                 (r0, r1), (c0, c1) = rows[i], cols[j]
                 a = x1[r0:r1].to(device, torch.float64)
                 b = x2[c0:c1].to(device, torch.float64)
-                nngp, ntk = self.block(a, b, with_ntk="ntk" in names)
+                nngp, ntk = self.block(a, b, with_ntk="ntk" in names, same=symmetric and i == j)
                 for name, k in (("nngp", nngp), ("ntk", ntk)):
                     if name not in out:
                         continue

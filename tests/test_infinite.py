@@ -1,0 +1,149 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from ntkrepro import infinite, ntk
+from ntkrepro.errors import ResourceError, UnsupportedNetwork
+from ntkrepro.infinite import Conv, Dense, Erf, Flatten, GlobalAvgPool, Relu, serial
+from ntkrepro.models import build_model, initialize
+from ntkrepro.models.ntk_parameterized import NTKLinear
+
+
+def data(*shape, seed=0):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+def test_one_hidden_layer_relu_kernels_are_the_arc_cosine_formulas():
+    x = data(5, 4)
+    w0, b0, w1, b1 = 1.5, 0.3, 1.2, 0.1
+    nngp, ntk_inf = serial(Dense(W_std=w0, b_std=b0), Relu(), Dense(W_std=w1, b_std=b1))(x, get=("nngp", "ntk"))
+    # hidden pre-activations: Σ1 = w0² x·x′/d + b0²; E[relu(u) relu(v)] and E[relu′(u) relu′(v)]
+    s1 = w0**2 * (x @ x.T) / 4 + b0**2
+    norm = torch.sqrt(torch.outer(s1.diagonal(), s1.diagonal()))
+    theta = torch.arccos((s1 / norm).clamp(-1, 1))
+    e_relu = norm * (torch.sin(theta) + (math.pi - theta) * torch.cos(theta)) / (2 * math.pi)
+    e_step = (math.pi - theta) / (2 * math.pi)
+    want_nngp = w1**2 * e_relu + b1**2
+    want_ntk = want_nngp + w1**2 * e_step * s1  # readout's part, then the hidden layer's (its Θ is Σ1)
+    torch.testing.assert_close(nngp, want_nngp, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(ntk_inf, want_ntk, rtol=1e-12, atol=1e-12)
+    assert nngp.dtype == torch.float64 and nngp.device.type == "cpu"
+
+
+def test_one_hidden_layer_erf_kernels_are_the_arcsine_formulas():
+    x = data(5, 3)
+    a, b, c, w1 = 0.7, 1.3, 0.2, 0.9
+    nngp, ntk_inf = serial(Dense(W_std=1.1), Erf(a, b, c), Dense(W_std=w1))(x, get=("nngp", "ntk"))
+    s1 = 1.1**2 * (x @ x.T) / 3
+    q = 1 + 2 * b**2 * s1.diagonal()
+    e_erf = 2 * a**2 / math.pi * torch.arcsin(2 * b**2 * s1 / torch.sqrt(torch.outer(q, q))) + c**2
+    e_derivative = 4 * a**2 * b**2 / math.pi / torch.sqrt(torch.outer(q, q) - 4 * b**4 * s1**2)
+    torch.testing.assert_close(nngp, w1**2 * e_erf, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(ntk_inf, w1**2 * e_erf + w1**2 * e_derivative * s1, rtol=1e-12, atol=1e-12)
+
+
+MLP = serial(Dense(W_std=1.4, b_std=0.1), Relu(), Dense(W_std=1.4, b_std=0.1), Erf(), Dense(W_std=1.0, b_std=0.2))
+CNN = serial(Conv(3, W_std=1.4, b_std=0.1), Relu(), Conv(5, W_std=1.4), Relu(), Flatten(), Dense(W_std=1.0, b_std=0.2))
+CASES = [(MLP, (9, 6)), (CNN, (9, 2, 5, 4))]
+
+
+@pytest.mark.parametrize("network, shape", CASES)
+def test_kernels_are_symmetric_and_positive_semidefinite(network, shape):
+    for k in network(data(*shape), get=("nngp", "ntk")):
+        assert torch.equal(k, k.T)
+        assert torch.linalg.eigvalsh(k).min() > -1e-12 * k.diagonal().max()
+
+
+@pytest.mark.parametrize("network, shape", CASES)
+def test_x2_none_and_tiny_tiles_give_the_same_kernel(network, shape):
+    x = data(*shape)
+    whole = network(x)
+    assert torch.equal(network(x, x.clone()), whole)
+    pixels = math.prod(shape[2:])
+    tiny = 10 * 8 * pixels * 4  # PAIR_TENSORS float64 pair tensors of 2 x 2 samples: 5 x 5 tiles
+    torch.testing.assert_close(network(x, memory_bytes=tiny), whole, rtol=1e-13, atol=1e-13)
+    # pairs of a sample with itself in x1 x x2 (not known to be the same samples): arccos near
+    # correlation 1 turns rounding of 1e-16 into angles of 1e-8
+    torch.testing.assert_close(network(x, x[:4], block_size=2), whole[:, :4], rtol=1e-7, atol=1e-13)
+    with pytest.raises(ResourceError, match="memory_bytes"):
+        network(x, memory_bytes=8)
+
+
+def test_numpy_inputs_and_the_order_of_get():
+    x = data(4, 3).numpy().astype(np.float32)
+    nngp, ntk_inf = MLP(x, get=("nngp", "ntk"))
+    ntk_first, nngp_second = MLP(x, get=("ntk", "nngp"))
+    assert torch.equal(MLP(x, get="nngp"), nngp) and torch.equal(nngp_second, nngp) and torch.equal(ntk_first, ntk_inf)
+    assert not torch.allclose(nngp, ntk_inf)
+
+
+def monte_carlo_check(networks, x, infinite_ntk, seeds):
+    """The mean empirical NTK over ``seeds`` draws is within 5 Monte-Carlo standard errors of the
+    infinite one, entry by entry, and those errors are small enough for a wrong kernel to show."""
+    grams = torch.stack([ntk.gram(networks(seed), x, dtype=torch.float64, implementation="layerwise")
+                         for seed in range(seeds)])
+    mean, standard_error = grams.mean(0), grams.std(0) / seeds**0.5
+    scale = infinite_ntk.abs().max()
+    assert standard_error.max() < 0.04 * scale
+    assert torch.all((mean - infinite_ntk).abs() <= 5 * standard_error + 1e-3 * scale)
+
+
+@pytest.mark.parametrize("arch, shape, options", [
+    ("ntk-mlp", (6,), {"width": 512, "bias_std": 0.2}),
+    ("ntk-cnn", (2, 4, 4), {"width": 64, "depth": 1, "bias_std": 0.2}),
+])
+def test_mean_empirical_ntk_of_wide_registry_networks_is_the_infinite_ntk(arch, shape, options):
+    x = data(6, *shape)
+    infinite_ntk = infinite.of_model(build_model(arch, shape, options))(x)
+    monte_carlo_check(lambda seed: initialize(build_model(arch, shape, options), "standard-normal", seed),
+                      x, infinite_ntk, seeds=20)
+
+
+def test_mean_empirical_ntk_of_a_wide_erf_network_is_the_infinite_ntk():
+    class ErfNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden, self.readout = NTKLinear(5, 512, 1.5, 0.3), NTKLinear(512, 1, 1.0, 0.1)
+
+        def forward(self, x):
+            return self.readout(torch.erf(self.hidden(x))).squeeze(-1)
+
+    x = data(6, 5)
+    infinite_ntk = serial(Dense(W_std=1.5, b_std=0.3), Erf(), Dense(W_std=1.0, b_std=0.1))(x)
+    monte_carlo_check(lambda seed: initialize(ErfNet(), "standard-normal", seed), x, infinite_ntk, seeds=20)
+
+
+@pytest.mark.parametrize("network, x, message", [
+    (MLP, data(3, 2, 2), r"x1 must be vectors \(n, d\) or images \(n, C, H, W\); got shape \(3, 2, 2\)"),
+    (serial(Dense(), Relu()), data(3, 1, 4, 4), r"layer 1 \(Dense.*\) takes vectors but receives images; put Flatten"),
+    (serial(Dense(), Conv(3), Flatten(), Dense()), data(3, 4), r"layer 2 \(Conv\(3.*\) takes images but receives vectors"),
+    (serial(Conv(3), Relu()), data(3, 1, 4, 4), r"the network ends on images; end it with Flatten\(\)"),
+])
+def test_inputs_the_network_cannot_take_are_named(network, x, message):
+    with pytest.raises(ValueError, match=message):
+        network(x)
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match=r"x2's samples have shape \(5,\) but x1's have \(6,\)"):
+        MLP(data(3, 6), data(2, 5))
+    with pytest.raises(ValueError, match="get must be 'nngp', 'ntk' or a tuple of them; got 'cov'"):
+        MLP(data(3, 6), get="cov")
+    with pytest.raises(ValueError, match="Conv's filter_size must be an odd integer"):
+        Conv(2)
+    with pytest.raises(ValueError, match="Dense's b_std must be a finite number >= 0"):
+        Dense(b_std=-1.0)
+    with pytest.raises(ValueError, match="serial's argument 2 is not a layer"):
+        serial(Dense(), torch.relu)
+    with pytest.raises(UnsupportedNetwork, match=r"GlobalAvgPool needs the full \(H·W\)² spatial covariance"):
+        serial(Conv(3), Relu(), GlobalAvgPool(), Dense())
+
+
+def test_only_registry_networks_with_a_closed_form_have_a_counterpart():
+    with pytest.raises(UnsupportedNetwork, match="activation 'gelu' has no closed-form"):
+        infinite.of_model(build_model("ntk-mlp", (4,), {"activation": "gelu"}))
+    with pytest.raises(UnsupportedNetwork, match="architecture 'lenet' has no infinite-width counterpart"):
+        infinite.of_model(build_model("lenet", (1, 8, 8)))

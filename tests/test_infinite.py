@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from ntkrepro import infinite, ntk
-from ntkrepro.errors import ResourceError, UnsupportedNetwork
+from ntkrepro.errors import IntegrityError, ResourceError, UnsupportedNetwork
 from ntkrepro.infinite import Conv, Dense, Erf, Flatten, GlobalAvgPool, Relu, serial
 from ntkrepro.models import build_model, initialize
 from ntkrepro.models.ntk_parameterized import NTKLinear
@@ -147,3 +147,23 @@ def test_only_registry_networks_with_a_closed_form_have_a_counterpart():
         infinite.of_model(build_model("ntk-mlp", (4,), {"activation": "gelu"}))
     with pytest.raises(UnsupportedNetwork, match="architecture 'lenet' has no infinite-width counterpart"):
         infinite.of_model(build_model("lenet", (1, 8, 8)))
+
+
+def test_a_written_infinite_kernel_reads_back_with_its_own_kind(tmp_path):
+    x = data(7, 2, 3, 3)
+    path = tmp_path / "k.h5"
+    info = infinite.write_kernel(CNN, x, path, get="nngp", sample_ids=np.arange(10, 17), meta={"model": "toy"})
+    back = ntk.read_gram(path, kernel="infinite-nngp")
+    assert back.dtype == np.float64 and np.array_equal(back, CNN(x, get="nngp").numpy())
+    meta = ntk.gram_meta(path)
+    assert meta["kernel"] == info["kernel"] == "infinite-nngp" and meta["model"] == "toy" and meta["shape"] == [7, 7]
+    assert "Conv(5" in meta["network"]
+    with ntk.open_gram(path, kernel="infinite-nngp") as (ds, _):
+        assert list(ds.file["sample_ids"][()]) == list(range(10, 17))
+    with pytest.raises(IntegrityError, match="holds the infinite-nngp kernel"):
+        ntk.read_gram(path)  # an empirical NTK is expected by default
+    with pytest.raises(ValueError, match=r"sample_ids has shape \(3,\), not \(7,\)"):
+        infinite.write_kernel(CNN, x, tmp_path / "bad.h5", sample_ids=[1, 2, 3])
+    with pytest.raises(ValueError, match="one kernel per file"):
+        infinite.write_kernel(CNN, x, tmp_path / "bad.h5", get=("nngp", "ntk"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.h5"]

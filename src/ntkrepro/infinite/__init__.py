@@ -11,7 +11,8 @@ Layers: ``Dense``, ``Conv`` ('SAME', stride 1, odd filter sizes), ``Relu``, ``Er
 (the NTK parameterization, neural-tangents' default), so values compare directly with
 ``nt.stax``'s; the networks of the model registry's ``ntk-mlp`` and ``ntk-cnn`` are their finite
 counterparts (``of_model(model)`` gives the kernel function of one's infinite-width limit). Everything is computed in float64 from the closed-form recursions (the arc-cosine
-kernels for ReLU, Williams' arcsine kernel for Erf), tiled over sample pairs under a memory budget.
+kernels for ReLU, Williams' arcsine kernel for Erf), tiled over sample pairs under a memory budget. ``write_kernel`` stores one in the HDF5 kernel
+format (kernel kind "infinite-ntk" or "infinite-nngp"; read it with ``ntk.read_gram``).
 
 Cost. A fully connected network needs a few numbers per sample pair and layer: all pairs of 5,000
 vectors take seconds. A convolutional network carries one covariance per pixel of every pair,
@@ -26,5 +27,6 @@ arithmetic again; ``GlobalAvgPool`` is refused.
 from .counterparts import of_model
 from .layers import Conv, Dense, Erf, Flatten, GlobalAvgPool, Relu
 from .network import Network, serial
+from .store import write_kernel
 
-__all__ = ["serial", "Network", "Dense", "Conv", "Relu", "Erf", "Flatten", "GlobalAvgPool", "of_model"]
+__all__ = ["serial", "Network", "Dense", "Conv", "Relu", "Erf", "Flatten", "GlobalAvgPool", "of_model", "write_kernel"]

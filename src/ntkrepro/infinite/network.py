@@ -20,10 +20,11 @@ KERNELS = ("nngp", "ntk")
 # correlation, the angle, its sine and the new Σ and Θ), per sample pair and pixel
 PAIR_TENSORS = 10
 ITEMSIZE = 8
-# Largest pair tensor of a CPU tile: the elementwise steps are memory bound, and on the 2-core
-# machine a CNN (14 x 14 images) ran 3.6x faster per pair in tiles of 64 (6 MiB tensors) than of
-# 256 (98 MiB); an MLP 2.8x faster in tiles of 1024 than of 2048
-CPU_TILE_BYTES = 4 * 2**20
+# Largest pair tensor of a CPU tile: the elementwise steps are memory bound. On the 2-core machine
+# (loaded by other work, so to within tens of percent) a CNN on 14 x 14 images ran 3.6x faster per
+# pair in tiles of 64 samples (6 MiB tensors) than of 256 (98 MiB), on 8 x 8 images 2.7x faster in
+# tiles of 25 (0.3 MiB) than of 90 (4 MiB); an MLP 2.8x faster in tiles of 1024 than of 2048
+CPU_TILE_BYTES = 2**20
 
 
 class Network:

@@ -100,7 +100,8 @@ def main():
              "NTK rel. error | target ≤ 1e-6 |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ok = max(r.get("nngp_error", math.inf), r.get("ntk_error", math.inf)) <= TARGET
-        lines.append(f"| {r['network']} | {r['m']} | {r['input']} | {r['ntkrepro_s']:.3f} | {r.get('nt_s', math.nan):.3f} | "
+        lines.append(f"| {r['network']} | {r['m']} | {r['input']} | {r['ntkrepro_s']:.3f} | "
+                     f"{r.get('nt_s', math.nan):.3f} | "
                      f"{r.get('nt_with_compile_s', math.nan):.2f} | {r.get('nngp_error', math.nan):.1e} | "
                      f"{r.get('ntk_error', math.nan):.1e} | {'met' if ok else 'missed'} |")
     table = "\n".join(lines)

@@ -119,7 +119,8 @@ def test_mean_empirical_ntk_of_a_wide_erf_network_is_the_infinite_ntk():
 @pytest.mark.parametrize("network, x, message", [
     (MLP, data(3, 2, 2), r"x1 must be vectors \(n, d\) or images \(n, C, H, W\); got shape \(3, 2, 2\)"),
     (serial(Dense(), Relu()), data(3, 1, 4, 4), r"layer 1 \(Dense.*\) takes vectors but receives images; put Flatten"),
-    (serial(Dense(), Conv(3), Flatten(), Dense()), data(3, 4), r"layer 2 \(Conv\(3.*\) takes images but receives vectors"),
+    (serial(Dense(), Conv(3), Flatten(), Dense()), data(3, 4),
+     r"layer 2 \(Conv\(3.*\) takes images but receives vectors"),
     (serial(Conv(3), Relu()), data(3, 1, 4, 4), r"the network ends on images; end it with Flatten\(\)"),
 ])
 def test_inputs_the_network_cannot_take_are_named(network, x, message):

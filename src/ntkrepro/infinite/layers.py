@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ..errors import UnsupportedNetwork
 
 
 @dataclass
@@ -95,7 +94,8 @@ class Conv(_Affine):
     def __init__(self, filter_size: int, *, W_std: float = 1.0, b_std: float = 0.0):
         if not isinstance(filter_size, int) or filter_size < 1 or filter_size % 2 == 0:
             raise ValueError(
-                f"Conv's filter_size must be an odd integer >= 1 (a 'SAME' window centred on each pixel); got {filter_size!r}"
+                "Conv's filter_size must be an odd integer >= 1 (a 'SAME' window centred on each pixel); "
+                f"got {filter_size!r}"
             )
         super().__init__(W_std, b_std)
         self.filter_size = filter_size

@@ -19,6 +19,6 @@ def test_the_api_examples_run(capsys):
     assert "Jacobian materialized: True" in out
     # above 0.91, the share of the test digits that are not 3s
     assert float(re.search(r"linearized LeNet test accuracy ([\d.]+)", out).group(1)) > 0.93
-    assert "serial(Conv(3, W_std=1.41421, b_std=0.1), Relu(), Flatten(), Dense(" in out
+    assert "serial(Conv(3, W_std=1.4142135623730951, b_std=0.1), Relu(), Flatten(), Dense(" in out
     # the finite-width fluctuation of a 512-channel network (measured 0.06)
     assert float(re.search(r"against the infinite one: relative gap ([\d.]+)", out).group(1)) < 0.15

@@ -1,3 +1,4 @@
+import logging
 import math
 
 import numpy as np
@@ -70,6 +71,12 @@ def test_x2_none_and_tiny_tiles_give_the_same_kernel(network, shape):
     torch.testing.assert_close(network(x, x[:4], block_size=2), whole[:, :4], rtol=1e-7, atol=1e-13)
     with pytest.raises(ResourceError, match="memory_bytes"):
         network(x, memory_bytes=8)
+
+
+def test_calls_of_several_tiles_log_their_progress(caplog):
+    with caplog.at_level(logging.INFO, logger="ntkrepro.infinite.network"):
+        MLP(data(6, 3), block_size=2)
+    assert "infinite kernel tiles: 6/6 (100%)" in caplog.text
 
 
 def test_numpy_inputs_and_the_order_of_get():
@@ -158,7 +165,7 @@ def test_a_written_infinite_kernel_reads_back_with_its_own_kind(tmp_path):
     assert back.dtype == np.float64 and np.array_equal(back, CNN(x, get="nngp").numpy())
     meta = ntk.gram_meta(path)
     assert meta["kernel"] == info["kernel"] == "infinite-nngp" and meta["model"] == "toy" and meta["shape"] == [7, 7]
-    assert "Conv(5" in meta["network"]
+    assert meta["network"] == repr(CNN) and "Conv(5, W_std=1.4, b_std=0.0)" in meta["network"]
     with ntk.open_gram(path, kernel="infinite-nngp") as (ds, _):
         assert list(ds.file["sample_ids"][()]) == list(range(10, 17))
     with pytest.raises(IntegrityError, match="holds the infinite-nngp kernel"):

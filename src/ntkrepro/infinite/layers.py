@@ -81,7 +81,7 @@ class Dense(_Affine):
         super().__init__(W_std, b_std)
 
     def __repr__(self) -> str:
-        return f"Dense(W_std={self.W_std:g}, b_std={self.b_std:g})"
+        return f"Dense(W_std={self.W_std!r}, b_std={self.b_std!r})"
 
 
 class Conv(_Affine):
@@ -106,7 +106,7 @@ class Conv(_Affine):
         return F.avg_pool2d(flat, k, stride=1, padding=k // 2, count_include_pad=True).view(t.shape)
 
     def __repr__(self) -> str:
-        return f"Conv({self.filter_size}, W_std={self.W_std:g}, b_std={self.b_std:g})"
+        return f"Conv({self.filter_size}, W_std={self.W_std!r}, b_std={self.b_std!r})"
 
 
 class Flatten(Layer):
@@ -174,7 +174,7 @@ class Erf(Layer):
         return Covariances(nngp, ntk, var1, var2)
 
     def __repr__(self) -> str:
-        return f"Erf(a={self.a:g}, b={self.b:g}, c={self.c:g})"
+        return f"Erf(a={self.a!r}, b={self.b!r}, c={self.c!r})"
 
 
 class GlobalAvgPool(Layer):

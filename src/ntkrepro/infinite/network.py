@@ -68,9 +68,9 @@ class Network:
         (then a tuple of kernels in that order). Shape (m1, m2), float64, on the CPU.
 
         ``x1`` (m1, d) or (m1, C, H, W) and ``x2`` (m2, same shape) are torch tensors or numpy
-        arrays; ``x2=None`` (or x2 equal to x1) gives the symmetric x1 x x1 kernel (only its upper triangle
-        of tiles is computed, the rest mirrored, so it is exactly symmetric). The work runs on ``device``
-        (default: CUDA when present) in tiles of sample pairs whose temporaries fit in
+        arrays; ``x2=None`` (or x2 equal to x1) gives the symmetric x1 x x1 kernel (only its upper
+        triangle of tiles is computed, the rest mirrored, so it is exactly symmetric). The work runs
+        on ``device`` (default: CUDA when present) in tiles of sample pairs whose temporaries fit in
         ``memory_bytes`` (default a quarter of the memory available there), or of ``block_size``
         samples a side; calls of more than one tile log their progress.
         """

@@ -46,6 +46,34 @@ def test_one_hidden_layer_erf_kernels_are_the_arcsine_formulas():
     torch.testing.assert_close(ntk_inf, w1**2 * e_erf + w1**2 * e_derivative * s1, rtol=1e-12, atol=1e-12)
 
 
+# neural-tangents 0.6.5's stax.serial of the same layers (jax_enable_x64; images as NHWC), kernel_fn(x1, x2,
+# ('nngp', 'ntk')) on the inputs of test_kernels_are_neural_tangents_values, run in benchmarks/.venv-nt
+NT_CNN_NNGP = [[0.29016728371516054, 0.11252205123387056, 0.1526080002012254],
+               [0.11252205123387056, 0.2906620126083042, 0.1126288508296238],
+               [0.1526080002012254, 0.1126288508296238, 0.2896140354119118]]
+NT_CNN_NTK = [[0.7083281964072571, 0.10205510771937251, 0.21183062456638158],
+              [0.10205510771937251, 0.7099683506716259, 0.10236632416355794],
+              [0.21183062456638158, 0.10236632416355794, 0.7064949794906503]]
+NT_MLP_NNGP = [[0.1984242942067574, 0.032513860865654304], [0.032513860865654304, 0.19765307167981827],
+               [0.19012479014334704, 0.03258454140225043], [0.0347533791247458, 0.1891836009193057]]
+NT_MLP_NTK = [[0.6533048073286483, 0.014390424857674604], [0.014390424857674604, 0.6489677675541035],
+              [0.590159010561494, 0.014502182482245874], [0.016304233477449605, 0.5851406628289875]]
+
+
+def test_kernels_are_neural_tangents_values():
+    images = np.cos(np.arange(3 * 2 * 4 * 5, dtype=np.float64)).reshape(3, 2, 4, 5)
+    cnn = serial(Conv(3, W_std=1.3, b_std=0.2), Relu(), Conv(3, W_std=1.1, b_std=0.1), Erf(), Flatten(),
+                 Dense(W_std=0.9, b_std=0.3))
+    vectors = np.sin(np.arange(4 * 3, dtype=np.float64)).reshape(4, 3)
+    mlp = serial(Dense(W_std=1.5, b_std=0.3), Relu(), Dense(W_std=1.2, b_std=0.1), Erf(a=0.7, b=1.3, c=0.2),
+                 Dense(W_std=0.8, b_std=0.05))
+    for got, want in ((cnn(images, get=("nngp", "ntk")), (NT_CNN_NNGP, NT_CNN_NTK)),
+                      (mlp(vectors, vectors[:2], get=("nngp", "ntk")), (NT_MLP_NNGP, NT_MLP_NTK))):
+        for k, ref in zip(got, want):
+            # 1e-8: neural-tangents' own rounding of a sample's correlation with itself, through arccos
+            torch.testing.assert_close(k, torch.tensor(ref, dtype=torch.float64), rtol=1e-8, atol=0)
+
+
 MLP = serial(Dense(W_std=1.4, b_std=0.1), Relu(), Dense(W_std=1.4, b_std=0.1), Erf(), Dense(W_std=1.0, b_std=0.2))
 CNN = serial(Conv(3, W_std=1.4, b_std=0.1), Relu(), Conv(5, W_std=1.4), Relu(), Flatten(), Dense(W_std=1.0, b_std=0.2))
 CASES = [(MLP, (9, 6)), (CNN, (9, 2, 5, 4))]

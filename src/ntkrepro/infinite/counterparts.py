@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import UnsupportedNetwork
+from ..models.ntk_parameterized import CNN_OPTIONS, OPTIONS
 from .layers import Conv, Dense, Flatten, Relu
 from .network import Network, serial
 
@@ -12,8 +13,6 @@ ACTIVATIONS = {"relu": Relu}
 def of_model(model_or_spec) -> Network:
     """The kernel function of the infinitely wide limit of a network built by
     ``ntkrepro.models.build_model("ntk-mlp" | "ntk-cnn", ...)`` (or of its ``spec``)."""
-    from ..models.ntk_parameterized import OPTIONS
-
     spec = getattr(model_or_spec, "spec", model_or_spec)
     arch, options = spec["arch"], spec.get("options", {})
     if arch not in ("ntk-mlp", "ntk-cnn"):
@@ -27,7 +26,8 @@ def of_model(model_or_spec) -> Network:
     if arch == "ntk-mlp":
         hidden = [Dense(W_std=w_std, b_std=b_std), ACTIVATIONS[name]()]
         return serial(*hidden * depth, Dense(W_std=w_std, b_std=b_std))
-    hidden = [Conv(options.get("filter_size", 3), W_std=w_std, b_std=b_std), ACTIVATIONS[name]()]
+    filter_size = options.get("filter_size", CNN_OPTIONS["filter_size"]["default"])
+    hidden = [Conv(filter_size, W_std=w_std, b_std=b_std), ACTIVATIONS[name]()]
     return serial(*hidden * depth, Flatten(), Dense(W_std=w_std, b_std=b_std))
 
 

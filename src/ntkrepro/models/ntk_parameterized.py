@@ -92,10 +92,13 @@ class NTKMLP(nn.Module):
         return squeeze_single(self.net(x))
 
 
+CNN_OPTIONS = {**OPTIONS, "width": {**OPTIONS["width"], "default": 128},
+               "filter_size": {"type": "integer", "minimum": 1, "default": 3}}
+
+
 @register(
     "ntk-cnn",
-    {**OPTIONS, "width": {**OPTIONS["width"], "default": 128},
-     "filter_size": {"type": "integer", "minimum": 1, "default": 3}},
+    CNN_OPTIONS,
     "NTK parameterization: [filter_size x filter_size 'SAME' convolution (width channels), activation] x depth, "
     "flatten, a dense output layer (no pooling); scaled as ntk-mlp (init.scheme standard-normal)",
 )
@@ -104,9 +107,8 @@ class NTKCNN(nn.Module):
 
     def __init__(self, input_shape, options):
         super().__init__()
-        width = options.get("width", 128)
-        w_std, b_std = (options.get(k, OPTIONS[k]["default"]) for k in ("weight_std", "bias_std"))
-        k = options.get("filter_size", 3)
+        width, w_std, b_std, k = (options.get(key, CNN_OPTIONS[key]["default"])
+                                  for key in ("width", "weight_std", "bias_std", "filter_size"))
         if k % 2 == 0:
             raise ConfigError(f"ntk-cnn's filter_size must be odd (a 'SAME' window centred on each pixel); got {k}")
         c, h, w = input_shape

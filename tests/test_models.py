@@ -19,10 +19,10 @@ def test_parameter_counts_match_the_authors_networks():
     assert n_params(resnet) == 11_169_345  # the notes' count for ResNet18-CIFAR with one logit
 
 
-@pytest.mark.parametrize("arch", ["mlp", "lenet", "resnet18"])
+@pytest.mark.parametrize("arch", ["mlp", "lenet", "resnet18", "ntk-mlp", "ntk-cnn"])
 @pytest.mark.parametrize("shape", [(3, 32, 32), (1, 28, 28)])
 def test_scalar_output_for_every_input_shape(arch, shape):
-    model = build_model(arch, shape, {"width": 4} if arch == "resnet18" else {})
+    model = build_model(arch, shape, {"width": 4} if arch in ("resnet18", "ntk-cnn") else {})
     assert model(torch.randn(5, *shape)).shape == (5,)
 
 
@@ -91,3 +91,24 @@ def test_share_of_resnet18_parameters_the_linearization_at_theta0_can_move(zero_
     moving = sum(int((p.grad != 0).sum()) for p in model.parameters())
     share = moving / sum(p.numel() for p in model.parameters())
     assert (share < 0.1) if zero_init else share > 0.95
+
+
+def test_ntk_parameterized_networks_scale_standard_normal_weights_in_the_forward_pass():
+    model = initialize(build_model("ntk-mlp", (1, 16, 16), {"width": 2048, "bias_std": 0.5}), "standard-normal", 0)
+    first = model.net[1]
+    w = first.linear.weight.detach()
+    assert abs(float(w.std()) - 1) < 0.01 and abs(float(w.mean())) < 0.01
+    assert first.scale == pytest.approx(math.sqrt(2 / 256)) and first.bias_std == 0.5
+    x = torch.randn(256, 1, 16, 16, generator=torch.Generator().manual_seed(1))
+    # pre-activations of variance W_std² |x|²/d + b_std² = 2 + 0.25, whatever the width
+    with torch.no_grad():
+        assert float(first(model.net[0](x)).var()) == pytest.approx(2.25, rel=0.05)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        built = build_model("ntk-cnn", (1, 8, 8), {"width": 512}).net[0].conv.weight.detach()  # N(0, 1) when built
+    assert abs(float(built.std()) - 1) < 0.05 and abs(float(built.mean())) < 0.05  # 4,608 draws: 5 standard errors
+    assert build_model("ntk-cnn", (1, 8, 8), {"bias_std": 0.0}).net[0].shift is None  # no gradient-free biases
+    with pytest.raises(ConfigError, match="init.scheme 'lecun-normal' does not fit NTKMLP.*use 'standard-normal'"):
+        initialize(build_model("ntk-mlp", (1, 8, 8)), "lecun-normal", 0)
+    with pytest.raises(ConfigError, match="filter_size must be odd"):
+        build_model("ntk-cnn", (1, 8, 8), {"filter_size": 4})

@@ -8,7 +8,7 @@ from importlib import import_module
 
 __version__ = "0.1.0"
 
-PUBLIC = ("ntk", "spectra", "fits", "analysis", "transforms", "models", "data", "tasks", "training", "linearize", "nads")
+PUBLIC = ("ntk", "spectra", "fits", "analysis", "transforms", "models", "data", "tasks", "training", "linearize", "nads", "infinite")
 __all__ = list(PUBLIC)
 
 

@@ -30,5 +30,6 @@ class NumericalError(NtkReproError):
 
 
 class UnsupportedNetwork(NtkReproError):
-    """The layerwise (fast) kernel engine cannot express a layer of the network, or disagrees with
-    autograd on it; the message names the layer."""
+    """A kernel engine cannot express a layer of the network (the layerwise engine, or the
+    infinite-width kernels), or the layerwise engine disagrees with autograd on it; the message
+    names the layer."""

@@ -51,7 +51,20 @@ def _keras(model: nn.Module, seed: int) -> None:
             m.reset_parameters()
 
 
-INITIALIZATIONS = {"lecun-normal": _lecun_normal, "pytorch": _pytorch, "keras": _keras}
+def _standard_normal(model: nn.Module, seed: int) -> None:
+    """Every weight and bias N(0, 1): the NTK parameterization, whose layers scale them in the forward pass."""
+    g = torch.Generator().manual_seed(seed)
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            m.weight.normal_(generator=g)
+            if m.bias is not None:
+                m.bias.normal_(generator=g)
+        elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.reset_parameters()
+
+
+INITIALIZATIONS = {"lecun-normal": _lecun_normal, "pytorch": _pytorch, "keras": _keras,
+                   "standard-normal": _standard_normal}
 
 
 @torch.no_grad()
@@ -59,9 +72,14 @@ def initialize(model: nn.Module, scheme: str, seed: int) -> nn.Module:
     """Draw θ0 with ``scheme`` (an INITIALIZATIONS key) from ``seed``, in place; returns the model.
 
     Residual blocks marked ``zero_init`` (ResNet18's second BatchNorm) get a zero scale afterwards.
+    A network that names its ``init_scheme`` (the NTK-parameterized ones) takes no other.
     """
     if scheme not in INITIALIZATIONS:
         raise ConfigError(f"unknown init.scheme {scheme!r} ({' | '.join(INITIALIZATIONS)})")
+    required = getattr(model, "init_scheme", None)
+    if required is not None and scheme != required:
+        raise ConfigError(f"init.scheme {scheme!r} does not fit {type(model).__name__}, whose forward pass scales "
+                          f"its weights (NTK parameterization); use {required!r}")
     INITIALIZATIONS[scheme](model, seed)
     for m in model.modules():
         if getattr(m, "zero_init", False):

@@ -270,6 +270,73 @@ def test_a_toy_figure_is_one_module_and_one_config_section(tmp_path):
     assert io.read_csv(work / "figures/claims.csv")["figure"].astype(int).tolist() == [99]
 
 
+def test_a_toy_paper_is_its_folder_and_its_config_section(tmp_path):
+    # No generic file is edited: the paper is discovered from its folder, its schema joins the
+    # configuration's, and it gets its target rule, figures folder and scorecard.
+    work = copy_workflow(tmp_path / "toypaper")
+    paper = work / "src/ntkrepro/papers/toy2099"
+    paper.mkdir()
+    (paper / "__init__.py").write_text(textwrap.dedent('''
+        """A toy paper."""
+        KEY = "toy2099"
+        TITLE = "A toy paper (Nobody, 2099)"
+        FOLDER = "figures/toy2099"
+        SCHEMA = {"enabled": {"type": "boolean", "default": True}, "recipe": {"type": "string"}}
+
+
+        def scale(ctx):
+            return "the test configuration"
+        '''))
+    (paper / "fig1.py").write_text(textwrap.dedent('''
+        """The final test accuracy of one network on CIFAR2."""
+        import matplotlib.pyplot as plt
+
+        from ntkrepro import tables
+        from ntkrepro.claims import Claim, check
+        from ntkrepro.pipeline import Needs
+
+        SCHEMA = {"type": "object", "additionalProperties": False, "required": ["model"],
+                  "properties": {"model": {"type": "string"}}}
+
+
+        def needs(ctx):
+            return Needs({"metrics": [({"model": ctx.section["model"]}, ctx.run("cifar2", ctx.section["model"]))]})
+
+
+        def title(ctx):
+            return "toy"
+
+
+        def caption(ctx):
+            return "**Figure 1.** A toy."
+
+
+        def table(inputs, params):
+            return tables.accuracy_table(inputs["metrics"])
+
+
+        def plot(table, title):
+            fig, ax = plt.subplots()
+            ax.bar([0], table["test_accuracy"])
+            ax.set_ylabel("test accuracy")
+            return fig
+
+
+        def claims(t):
+            return [Claim("The toy learns.", "test accuracy; holds if >= 0", float(t["test_accuracy"][0]),
+                          check(float(t["test_accuracy"][0]), lambda v: v >= 0))]
+        '''))
+    recipe = yaml.safe_load((work / TEST_CONFIG).read_text())["ortiz2021"].get("recipe", "ortiz2021")
+    (work / "toy.yaml").write_text(yaml.safe_dump({
+        "toy2099": {"recipe": recipe, "fig1": {"model": "lenet"}},
+        **{key: {"enabled": False} for key in load_papers()}}))
+    snakemake(work, "toy2099", "--configfile", TEST_CONFIG, "toy.yaml")
+    assert io.read_csv(work / "figures/toy2099/fig1.csv")["model"].tolist() == ["lenet"]
+    assert "test accuracy" in pdf_keywords(work / "figures/toy2099/fig1.pdf")
+    assert io.read_csv(work / "figures/toy2099/claims.csv")["figure"].astype(int).tolist() == [1]
+    assert not list((work / "figures").glob("*.csv"))  # the disabled papers built nothing
+
+
 def test_paper_scale_plan(tmp_path):
     work = copy_workflow(tmp_path / "paper")
     jobs = planned_jobs(work, "ortiz2021", "--configfile=config/paper.yaml")

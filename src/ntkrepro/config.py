@@ -13,7 +13,6 @@ import yaml
 
 from . import data, models
 from .errors import ConfigError
-from .papers import figure_modules
 from .training import Recipe
 from .training.recipe import AUGMENTATIONS, CHECKS, LOSSES, OPTIMIZERS, SCHEDULES
 
@@ -50,8 +49,8 @@ def load_schema(path: str | Path, papers: dict | None = None) -> dict:
                         ("augmentation", AUGMENTATIONS)):
         recipe[key]["enum"] = list(values)
     for key, paper in (papers or {}).items():
-        figures = figure_modules(paper)
-        props = {**paper.SCHEMA, **{fig: {"oneOf": [{"type": "null"}, module.SCHEMA]} for fig, module in figures.items()}}
+        props = {**paper.SCHEMA, **{fig: {"oneOf": [{"type": "null"}, module.SCHEMA]}
+                                    for fig, module in paper.figures.items()}}
         schema["properties"][key] = {"type": "object", "additionalProperties": False, "properties": props}
     return schema
 

@@ -14,17 +14,42 @@ code digest covers) that module alone, not its siblings.
 
 import pkgutil
 import re
+from dataclasses import dataclass
 from importlib import import_module
 from types import ModuleType
 
 FIGURE = re.compile(r"(fig|table)(\d+)")
 
-KEYS = ("ortiz2021", "samarin2022", "long2021")
+
+@dataclass(frozen=True)
+class Paper:
+    """A paper package with its figure modules: what the config schema and the run plan are handed."""
+
+    module: ModuleType
+    figures: dict[str, ModuleType]  # fig<N>, then table<N>, by number
+
+    KEY = property(lambda self: self.module.KEY)
+    TITLE = property(lambda self: self.module.TITLE)
+    FOLDER = property(lambda self: self.module.FOLDER)
+    SCHEMA = property(lambda self: self.module.SCHEMA)
+
+    def scale(self, ctx) -> str:
+        return self.module.scale(ctx)
 
 
-def load_all() -> dict[str, ModuleType]:
-    """Every paper package, by key."""
-    return {key: import_module(f"{__name__}.{key}") for key in KEYS}
+def keys() -> list[str]:
+    """The key of every paper package in this folder: adding a paper is adding its folder."""
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.ispkg)
+
+
+def load_all() -> dict[str, Paper]:
+    """Every paper, by key."""
+    return {key: load(key) for key in keys()}
+
+
+def load(key: str) -> Paper:
+    module = import_module(f"{__name__}.{key}")
+    return Paper(module, figure_modules(module))
 
 
 def figure_modules(paper: ModuleType) -> dict[str, ModuleType]:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from .. import data, tasks
-from ..papers import figure_modules
 from ..errors import ConfigError
 from ..training import FINAL, Recipe
 from . import paths
@@ -44,7 +43,8 @@ class PlannedFigure:
 
 
 class Plan:
-    def __init__(self, config: dict, papers: dict[str, ModuleType]):
+    def __init__(self, config: dict, papers: dict):
+        """``papers``: the papers by key (``ntkrepro.papers.load_all()``), each with its figure modules."""
         self.config = config
         self.papers = {key: p for key, p in papers.items() if key in config and config[key].get("enabled", True)}
         self.datasets = {config["dataset"]["name"]: config["dataset"], **config.get("datasets", {})}
@@ -55,14 +55,14 @@ class Plan:
         self.origins: dict[str, set[str]] = {}  # a task -> the config keys that asked for it
         self.figures: list[PlannedFigure] = []
         for key, paper in self.papers.items():
-            for fig_key, module in figure_modules(paper).items():
+            for fig_key, module in paper.figures.items():
                 section = config[key].get(fig_key)
                 if section is not None:
                     self.figures.append(self._plan_figure(paper, fig_key, module, section))
 
     # ---- figures ----------------------------------------------------------------------------
 
-    def _plan_figure(self, paper: ModuleType, fig_key: str, module: ModuleType, section: dict) -> PlannedFigure:
+    def _plan_figure(self, paper, fig_key: str, module: ModuleType, section: dict) -> PlannedFigure:
         ctx = Context(self, paper, fig_key, section)
         try:
             needs = module.needs(ctx)

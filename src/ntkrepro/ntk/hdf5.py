@@ -26,7 +26,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .. import __version__, io
+from .. import __version__, io, provenance
+from ..devices import resolve_device
 from ..errors import IntegrityError, ResourceError
 from ..progress import Progress
 from .. import memory
@@ -42,10 +43,14 @@ CHUNK_EDGE = 512
 WRITE_CACHE_BYTES = 256 * 2**20
 
 
-def fingerprint(model: nn.Module | None, x: torch.Tensor, dtype: torch.dtype, spec: dict | None = None) -> str:
-    """A digest of everything the matrix depends on: parameters, buffers, inputs, precision, code,
-    and (``spec``) which kernel of them it is."""
-    header = f"{__version__}|{dtype}|{tuple(x.shape)}"
+def fingerprint(model: nn.Module | None, x: torch.Tensor, dtype: torch.dtype, spec: dict | None = None, *,
+                device=None, implementation: str = "auto", allow_tf32: bool = False) -> str:
+    """A digest of everything the matrix's bits depend on: parameters, buffers, inputs, precision,
+    which kernel of them it is (``spec``), the code of the engine and of the network, the device and
+    the engine settings. The thread count is not part of it: the engine's results do not depend on it."""
+    code = provenance.code_digest(__name__, type(model).__module__)
+    header = (f"{dtype}|{tuple(x.shape)}|code {code}|{provenance.device_identity(resolve_device(device))}|"
+              f"{implementation}|tf32 {allow_tf32}")
     if spec and spec != DEFAULT_SPEC:
         header += json.dumps(spec, sort_keys=True)
     state = model.state_dict() if model is not None else {}
@@ -79,7 +84,7 @@ def write_gram(
     x = torch.as_tensor(np.asarray(x)) if not isinstance(x, torch.Tensor) else x
     partial = path.with_name(path.name + ".partial")
     spec = {"kernel": kind, "outputs": outputs, "parameters": list(parameters) if parameters is not None else None}
-    digest = fingerprint(model, x, dtype, spec)
+    digest = fingerprint(model, x, dtype, spec, device=device, implementation=implementation, allow_tf32=allow_tf32)
     state = _read_state(partial)
     if state and state.get("fingerprint") != digest:
         log.info(f"discarding {partial}: it was computed from other parameters, inputs or kernel settings")

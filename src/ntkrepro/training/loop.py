@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .. import io
+from .. import io, provenance
 from ..devices import resolve_device
 from ..errors import ConfigError, TrainingDiverged
 from ..progress import Progress, format_seconds
@@ -78,9 +78,15 @@ def distances(theta: torch.Tensor, theta0: torch.Tensor) -> tuple[float, float]:
     return l2, cosine
 
 
-def fingerprint(model: nn.Module, x: torch.Tensor, y: torch.Tensor, recipe: Recipe) -> str:
-    """A digest of everything a run depends on, so that a resume state is only ever resumed by its own run."""
-    return io.tensor_digest(list(model.state_dict().values()) + [x, y], repr(asdict(recipe)))
+def fingerprint(model: nn.Module, splits: list[torch.Tensor], recipe: Recipe, device: torch.device) -> str:
+    """A digest of everything a run's numbers depend on, so that a resume state is only ever resumed
+    by its own run: θ0, every split's inputs and labels (the test split's accuracies are in the
+    metrics), the recipe, the code of the loop and of the network, the device, and on the CPU the
+    thread count (floating-point reductions depend on it)."""
+    code = provenance.code_digest(__name__, type(model).__module__)
+    threads = torch.get_num_threads() if device.type == "cpu" else None
+    header = f"{asdict(recipe)!r}|code {code}|{provenance.device_identity(device)}|threads {threads}"
+    return io.tensor_digest(list(model.state_dict().values()) + list(splits), header)
 
 
 def train(
@@ -110,7 +116,7 @@ def train(
     if steps_per_epoch == 0:
         raise ConfigError(f"the batch size ({r.batch_size}) is larger than the training set ({n} samples)")
     total_steps = r.epochs * steps_per_epoch
-    digest = fingerprint(model, x_train, y_train, r)
+    digest = fingerprint(model, [x_train, y_train, x_test, y_test], r, device)
     model.to(device)
     theta0 = parameters_flat(model)
     trainable = [p for p in model.parameters() if p.requires_grad]

@@ -3,15 +3,15 @@ of the same inputs (the test split included), the same code and the same setting
 is held by one job at a time; a state that names files it lacks is discarded, never trusted."""
 
 import logging
-import multiprocessing
-import time
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import torch
 
-from ntkrepro import ntk, provenance, training
-from ntkrepro.errors import NtkReproError
+from ntkrepro import ntk, provenance, resume, training
+from ntkrepro.errors import FolderInUse
 from ntkrepro.models import build_model, initialize, save_model
 from ntkrepro.ntk import hdf5
 from ntkrepro.training import Recipe
@@ -129,3 +129,83 @@ def test_gram_fingerprint_covers_code_device_and_engine_settings(monkeypatch):
     real_digest = provenance.code_digest
     monkeypatch.setattr(provenance, "code_digest", lambda *modules: "edited-" + real_digest(*modules))
     assert hdf5.fingerprint(model, x, torch.float32) != base
+
+
+@pytest.fixture
+def held_elsewhere(tmp_path):
+    """Hold a folder's lock from another process, as a second job would."""
+    procs = []
+
+    def hold(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        code = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); "
+                "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)")
+        proc = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE, text=True)
+        procs.append(proc)
+        assert proc.stdout.readline().strip() == "held"
+
+    yield hold
+    for proc in procs:
+        proc.kill()
+        proc.wait()
+
+
+def test_a_second_job_on_a_held_resume_folder_stops_naming_it(tmp_path, held_elsewhere):
+    held_elsewhere(tmp_path / "resume")
+    with pytest.raises(FolderInUse, match=f"{tmp_path / 'resume'} is in use by another job"):
+        train(tmp_path, Recipe(epochs=1, batch_size=32, checkpoints=[0, 1]))
+    assert list((tmp_path / "resume").iterdir()) == []  # nothing written into the other job's folder
+    held_elsewhere(tmp_path / "k.h5.partial")
+    with pytest.raises(FolderInUse, match="k.h5.partial is in use by another job"):
+        ntk.write_gram(lenet(), small_gram_inputs(), tmp_path / "k.h5", block_size=4)
+    assert not (tmp_path / "k.h5").exists() and list((tmp_path / "k.h5.partial").iterdir()) == []
+
+
+def test_a_released_resume_folder_is_used_and_an_empty_one_not_left_behind(tmp_path):
+    with resume.exclusive(tmp_path / "r") as folder:
+        assert resume.in_use(folder)
+        with resume.exclusive(tmp_path / "r"):  # the same job again: re-entrant
+            pass
+        assert resume.in_use(folder)
+    assert not resume.in_use(tmp_path / "r") and not (tmp_path / "r").exists()
+
+
+def test_a_resume_state_missing_a_checkpoint_it_names_is_discarded(tmp_path, monkeypatch, caplog):
+    r = Recipe(epochs=3, batch_size=32, checkpoints=[0, 3])
+    interrupted_after(2, tmp_path, r, monkeypatch)
+    (tmp_path / "resume" / "epoch0.pt").unlink()
+    caplog.set_level(logging.INFO, "ntkrepro")
+    result = train(tmp_path, r)
+    assert result.resumed_from == 0 and result.epochs_trained == 3
+    assert [m for m in caplog.messages if "resume state" in m] == [
+        f"ignoring resume state {tmp_path / 'resume' / 'state.pt'}: epoch0.pt, which it names, is missing"]
+    assert (tmp_path / "epoch0.pt").exists() and (tmp_path / "epoch3.pt").exists()
+
+
+def test_unusable_gram_state_and_torn_tiles_are_not_trusted(tmp_path, monkeypatch, caplog):
+    model, x = lenet(), small_gram_inputs()
+    ntk.write_gram(model, x, tmp_path / "straight.h5", block_size=4)
+    straight = ntk.read_gram(tmp_path / "straight.h5")
+    partial = tmp_path / "k.h5.partial"
+    caplog.set_level(logging.INFO, "ntkrepro")
+
+    interrupted_gram(tmp_path / "k.h5", model, x, monkeypatch)
+    (partial / "state.json").write_text("{not json")  # tiles of unknown origin
+    computed = []
+    real_save = hdf5.io.save_npy
+    monkeypatch.setattr(hdf5.io, "save_npy", lambda a, p: (computed.append(p), real_save(a, p)))
+    ntk.write_gram(model, x, tmp_path / "k.h5", block_size=4)
+    assert len(computed) == 6 and sum(f"discarding {partial}" in m for m in caplog.messages) == 1
+    assert np.array_equal(ntk.read_gram(tmp_path / "k.h5"), straight)
+    monkeypatch.undo()
+
+    (tmp_path / "k.h5").unlink()
+    caplog.clear()
+    interrupted_gram(tmp_path / "k.h5", model, x, monkeypatch)
+    (partial / "tile_0_0.npy").write_bytes(b"\x93NUMPY torn")
+    computed.clear()
+    monkeypatch.setattr(hdf5.io, "save_npy", lambda a, p: (computed.append(p), real_save(a, p)))
+    ntk.write_gram(model, x, tmp_path / "k.h5", block_size=4)
+    assert len(computed) == 6 - 2  # the torn tile again, and the three never written
+    assert sum("unreadable tile" in m for m in caplog.messages) == 1
+    assert np.array_equal(ntk.read_gram(tmp_path / "k.h5"), straight)

@@ -32,3 +32,7 @@ class NumericalError(NtkReproError):
 class UnsupportedNetwork(NtkReproError):
     """The layerwise (fast) kernel engine cannot express a layer of the network, or disagrees with
     autograd on it; the message names the layer."""
+
+
+class FolderInUse(NtkReproError):
+    """Another job holds the resume folder a job would use."""

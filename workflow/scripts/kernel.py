@@ -2,12 +2,13 @@
 
 import torch
 
-from ntkrepro import io, models, ntk
+from ntkrepro import io, models, ntk, resume
 from ntkrepro.data import Dataset
 from ntkrepro.workflow import run
 
 
 def main(snakemake, log):
+    resume.exit_on_sigterm()
     k = snakemake.params.kernel
     model_file = getattr(snakemake.params, "model", None) or snakemake.input.model
     model, _ = models.load_model(model_file)

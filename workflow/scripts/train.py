@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from ntkrepro import io, models, training
+from ntkrepro import io, models, resume, training
 from ntkrepro.linearize import Linearized, materialize_if_faster, with_batchnorm_statistics
 from ntkrepro.training import checkpoint_name
 from ntkrepro.workflow import run
@@ -31,6 +31,13 @@ def split(data: dict, task: dict, name: str):
 
 
 def main(snakemake, log):
+    resume.exit_on_sigterm()
+    # held until the resume folder is removed, so no second job resumes a run this one is finishing
+    with resume.exclusive(snakemake.params.resume):
+        train(snakemake, log)
+
+
+def train(snakemake, log):
     recipe = training.Recipe(**snakemake.params.recipe)
     data, task = io.load_torch(snakemake.input.data), io.load_torch(snakemake.input.task)
     x_train, y_train = split(data, task, "train")

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .. import __version__, io, provenance
+from .. import __version__, io, provenance, resume
 from ..devices import resolve_device
 from ..errors import IntegrityError, ResourceError
 from ..progress import Progress
@@ -85,11 +85,15 @@ def write_gram(
     partial = path.with_name(path.name + ".partial")
     spec = {"kernel": kind, "outputs": outputs, "parameters": list(parameters) if parameters is not None else None}
     digest = fingerprint(model, x, dtype, spec, device=device, implementation=implementation, allow_tf32=allow_tf32)
-    state = _read_state(partial)
-    if state and state.get("fingerprint") != digest:
-        log.info(f"discarding {partial}: it was computed from other parameters, inputs or kernel settings")
-        io.remove_tree(partial)
-        state = None
+    with resume.exclusive(partial):
+        return _write_gram(model, x, path, partial, digest, spec, kind=kind, outputs=outputs, parameters=parameters,
+                           implementation=implementation, block_size=block_size, device=device, dtype=dtype,
+                           allow_tf32=allow_tf32, memory_bytes=memory_bytes, meta=meta, sample_ids=sample_ids)
+
+
+def _write_gram(model, x, path: Path, partial: Path, digest: str, spec: dict, *, kind, outputs, parameters,
+                implementation, block_size, device, dtype, allow_tf32, memory_bytes, meta, sample_ids) -> dict:
+    state = _usable_state(partial, digest)
     if state:
         block_size = state["tile"]
 
@@ -105,10 +109,9 @@ def write_gram(
             raise ResourceError(
                 f"writing the {'x'.join(map(str, comp.shape))} Gram matrix to {path} needs {need / 2**30:.1f} GiB of free disk"
             )
-        partial.mkdir(parents=True, exist_ok=True)
         if not state:
             io.write_text(json.dumps({"fingerprint": digest, "tile": tiling.size, "m": len(x)}), partial / "state.json")
-        done = {ij for ij in tiling.tiles() if _tile_path(partial, ij).exists()}
+        done = _finished_tiles(partial, tiling, tuple(comp.shape[2:]), np.dtype(str(dtype).replace("torch.", "")))
         log.info(f"gram: {comp.describe()}; {len(done)} of {len(tiling.tiles())} tiles already done")
         progress = Progress(len(tiling.tiles()), "gram tiles", log, start=len(done))
         n = len(done)
@@ -144,9 +147,55 @@ def _tile_path(partial: Path, ij: tuple[int, int]) -> Path:
 
 def _read_state(partial: Path) -> dict | None:
     try:
-        return json.loads((partial / "state.json").read_text())
+        state = json.loads((partial / "state.json").read_text())
     except (OSError, ValueError):
         return None
+    return state if isinstance(state, dict) and {"fingerprint", "tile", "m"} <= state.keys() else None
+
+
+def _usable_state(partial: Path, digest: str) -> dict | None:
+    """The tile state in ``partial`` if it is this matrix's; anything else there is removed, with
+    one log line (the folder is held by this job)."""
+    state = _read_state(partial)
+    if state and state["fingerprint"] == digest:
+        return state
+    if any(partial.iterdir()):
+        why = ("it was computed from other parameters, inputs, kernel settings or code" if state else
+               "its state.json is missing or unreadable, so its tiles are of unknown origin")
+        log.info(f"discarding {partial}: {why}")
+        resume.clear(partial)
+    return None
+
+
+def _finished_tiles(partial: Path, tiling, inner: tuple[int, ...], np_dtype) -> set[tuple[int, int]]:
+    """The tiles in ``partial`` that read back with their shape and precision; others are removed
+    (one log line), to be computed again."""
+    done, torn = set(), []
+    for ij in tiling.tiles():
+        tile = _tile_path(partial, ij)
+        if not tile.exists():
+            continue
+        (r0, r1), (c0, c1) = tiling.rows[ij[0]], tiling.cols[ij[1]]
+        try:
+            header = np.load(tile, mmap_mode="r")  # reads the header and maps the data: cheap
+            usable = header.shape == (r1 - r0, c1 - c0, *inner) and header.dtype == np_dtype
+        except (OSError, ValueError):
+            usable = False
+        if usable:
+            done.add(ij)
+        else:
+            torn.append(tile)
+            tile.unlink()
+    if torn:
+        log.warning(f"recomputing {len(torn)} unreadable tile(s) in {partial} ({torn[0].name}, ...)")
+    return done
+
+
+def partial_problem(partial: Path) -> str | None:
+    """Why the tile folder ``partial`` cannot be resumed (no readable state), or None."""
+    if _read_state(Path(partial)) is None:
+        return "its state.json is missing or unreadable"
+    return None
 
 
 def _assemble(partial: Path, path: Path, tiling, shape: tuple[int, ...], np_dtype, meta: dict,

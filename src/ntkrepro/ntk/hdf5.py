@@ -93,6 +93,8 @@ def write_gram(
 
 def _write_gram(model, x, path: Path, partial: Path, digest: str, spec: dict, *, kind, outputs, parameters,
                 implementation, block_size, device, dtype, allow_tf32, memory_bytes, meta, sample_ids) -> dict:
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # an assembly a kill interrupted (this job holds the output)
+        stale.unlink()
     state = _usable_state(partial, digest)
     if state:
         block_size = state["tile"]
@@ -206,7 +208,7 @@ def _assemble(partial: Path, path: Path, tiling, shape: tuple[int, ...], np_dtyp
     data_bytes = int(np.prod(shape)) * np_dtype.itemsize + sample_ids.nbytes
     with io.create_h5(path, meta, data_bytes=data_bytes, rdcc_nbytes=WRITE_CACHE_BYTES) as h5:
         h5.create_dataset("sample_ids", data=sample_ids)
-        ds = h5.create_dataset(DATASET, shape, dtype=np_dtype, chunks=(edge, edge, *inner))
+        ds = h5.create_dataset(DATASET, shape, dtype=np_dtype, chunks=(edge, edge, *inner), fletcher32=True)
         for i, j in tiling.tiles():
             tile = np.load(_tile_path(partial, (i, j)))
             (r0, r1), (c0, c1) = tiling.rows[i], tiling.cols[j]
@@ -228,15 +230,78 @@ def _check_kind(path, meta: dict, kernel: str | None, outputs: str | None) -> No
             )
 
 
+class CheckedDataset:
+    """A kernel's HDF5 dataset whose every read is checked: a chunk that fails its Fletcher-32
+    checksum (or cannot be read) and a block holding non-finite values are an
+    :class:`~ntkrepro.errors.IntegrityError` naming the file. Everything else is the h5py dataset's."""
+
+    def __init__(self, ds: h5py.Dataset, path):
+        self._ds, self._path = ds, path
+
+    def __getattr__(self, name):
+        return getattr(self._ds, name)
+
+    def __len__(self) -> int:
+        return len(self._ds)
+
+    def __getitem__(self, key) -> np.ndarray:
+        try:
+            block = self._ds[key]
+        except OSError as e:
+            raise IntegrityError(
+                f"{self._path}: a chunk of its '{DATASET}' dataset fails its checksum or cannot be read ({e}); "
+                "delete it to rebuild"
+            ) from e
+        if not np.all(np.isfinite(block)):
+            raise IntegrityError(f"{self._path} holds non-finite values; delete it to rebuild")
+        return block
+
+
+def _transposed(block: np.ndarray) -> np.ndarray:
+    """Kᵀ of a block: (a, b) -> (b, a), and (a, b, C, C) -> (b, a, C, C) with each C x C pair swapped."""
+    return block.transpose(1, 0, 3, 2) if block.ndim == 4 else block.T
+
+
+def _check_symmetric(path, upper: np.ndarray, lower: np.ndarray, r0: int, c0: int) -> None:
+    """``upper`` = K[r0:, c0:], ``lower`` = K[c0:, r0:] (blocks of the same extent, transposed).
+    The writer mirrors every tile bit for bit, so any difference is damage."""
+    mirror = _transposed(lower)
+    if not np.array_equal(upper, mirror):
+        i, j = (int(v) for v in np.argwhere(upper != mirror)[0][:2])
+        raise IntegrityError(
+            f"{path} is not symmetric: K[{r0 + i}, {c0 + j}] != K[{c0 + j}, {r0 + i}]; delete it to rebuild"
+        )
+
+
+SAMPLED_PAIRS = 8
+
+
+def _sampled_checks(path, ds: CheckedDataset) -> None:
+    """Symmetry (and, through ``ds``, checksums and finiteness) of every diagonal chunk block and of
+    SAMPLED_PAIRS off-diagonal pairs of chunk blocks: a few percent of a large file."""
+    m, edge = ds.shape[0], (ds.chunks or ds.shape)[0]
+    starts = range(0, m, edge)
+    for r0 in starts:
+        block = ds[r0 : r0 + edge, r0 : r0 + edge]
+        _check_symmetric(path, block, block, r0, r0)
+    pairs = [(a, b) for a in starts for b in starts if a < b]
+    rng = np.random.default_rng(m)
+    for k in rng.choice(len(pairs), size=min(SAMPLED_PAIRS, len(pairs)), replace=False) if pairs else []:
+        r0, c0 = pairs[k]
+        _check_symmetric(path, ds[r0 : r0 + edge, c0 : c0 + edge], ds[c0 : c0 + edge, r0 : r0 + edge], r0, c0)
+
+
 @contextlib.contextmanager
 def open_gram(path: str | Path, expect: dict | None = None, *, kernel: str | None = "ntk",
-              outputs: str | None = "scalar") -> Iterator[tuple[h5py.Dataset, dict]]:
+              outputs: str | None = "scalar") -> Iterator[tuple[CheckedDataset, dict]]:
     """The kernel dataset of a complete file written by :func:`write_gram` (checked), and its
     metadata, for reading in row blocks without holding the whole matrix.
 
     ``kernel`` and ``outputs`` are what the caller expects (default: the scalar NTK; None accepts
     any); a file of another kind is an :class:`~ntkrepro.errors.IntegrityError` naming the file.
-    ``expect``: further metadata keys that must match.
+    ``expect``: further metadata keys that must match. Every block read from the dataset is checked
+    (:class:`CheckedDataset`); on opening, the diagonal chunk blocks and a sample of off-diagonal
+    pairs are checked for symmetry.
     """
     with io.open_h5(path, expect={"kind": "gram", **(expect or {})}) as h5:
         meta = io.get_meta(h5)
@@ -245,23 +310,36 @@ def open_gram(path: str | Path, expect: dict | None = None, *, kernel: str | Non
         ds = h5.get(DATASET)
         if ds is None or ds.shape != shape:
             raise IntegrityError(f"{path} holds no {'x'.join(map(str, shape))} '{DATASET}' dataset; delete it to rebuild")
-        yield ds, meta
+        checked = CheckedDataset(ds, path)
+        _sampled_checks(path, checked)
+        yield checked, meta
 
 
 def gram_meta(path: str | Path) -> dict:
     """The metadata of a kernel file (of any kind)."""
-    with open_gram(path, kernel=None, outputs=None) as (_, meta):
-        return meta
+    with io.open_h5(path, expect={"kind": "gram"}) as h5:
+        return io.get_meta(h5)
 
 
 def read_gram(path: str | Path, dtype=np.float64, expect: dict | None = None, *, kernel: str | None = "ntk",
               outputs: str | None = "scalar", sample_major: bool = False) -> np.ndarray:
     """Read a complete kernel written by :func:`write_gram`, checking its metadata (arguments as in
-    :func:`open_gram`). ``sample_major`` returns a full (m, m, C, C) kernel as its (m·C, m·C) matrix."""
+    :func:`open_gram`), every chunk's checksum, and that every entry is finite and K = Kᵀ exactly.
+    ``sample_major`` returns a full (m, m, C, C) kernel as its (m·C, m·C) matrix."""
     with open_gram(path, expect, kernel=kernel, outputs=outputs) as (ds, meta):
         memory.require(
             np.prod(ds.shape) * np.dtype(dtype).itemsize, torch.device("cpu"), f"reading {path} as {np.dtype(dtype)}",
             "use a machine with more memory",
         )
-        k = ds.astype(dtype)[()]
+        k = np.empty(ds.shape, dtype=dtype)
+        edge = (ds.chunks or ds.shape)[0]
+        for r0 in range(0, ds.shape[0], edge):
+            k[r0 : r0 + edge] = ds[r0 : r0 + edge]
+    check_full(path, k)
     return _sample_major(k) if sample_major and k.ndim == 4 else k
+
+
+def check_full(path, k: np.ndarray, rows: int = 1024) -> None:
+    """K = Kᵀ exactly, in blocks of ``rows`` rows (no second copy of the matrix)."""
+    for r0 in range(0, k.shape[0], rows):
+        _check_symmetric(path, k[r0 : r0 + rows], k[:, r0 : r0 + rows], r0, 0)

@@ -8,8 +8,12 @@ the output mode against what they expect.
 
 Finished tiles are written atomically, one file each, into ``<output>.partial/`` beside the output
 (a path Snakemake does not manage, so it survives a failed or killed job). A rerun with the same
-network, inputs and precision computes only the missing tiles; the final HDF5 file is assembled
-under a temporary name and renamed into place, so it exists only when complete.
+parameters, inputs, code and settings (:func:`fingerprint`) computes only the missing tiles; the
+final HDF5 file is assembled under a temporary name and renamed into place, so it exists only when
+complete. The job holds ``<output>.partial/`` (:func:`ntkrepro.resume.exclusive`) while it works.
+
+Every chunk carries a Fletcher-32 checksum; readers check checksums, finiteness and symmetry
+(:class:`CheckedDataset`, :func:`read_gram`).
 """
 
 from __future__ import annotations
@@ -306,19 +310,25 @@ def open_gram(path: str | Path, expect: dict | None = None, *, kernel: str | Non
     with io.open_h5(path, expect={"kind": "gram", **(expect or {})}) as h5:
         meta = io.get_meta(h5)
         _check_kind(path, meta, kernel, outputs)
-        shape = tuple(meta.get("shape", (meta["m"], meta["m"])))
-        ds = h5.get(DATASET)
-        if ds is None or ds.shape != shape:
-            raise IntegrityError(f"{path} holds no {'x'.join(map(str, shape))} '{DATASET}' dataset; delete it to rebuild")
-        checked = CheckedDataset(ds, path)
+        checked = CheckedDataset(_dataset(h5, path, meta), path)
         _sampled_checks(path, checked)
         yield checked, meta
 
 
+def _dataset(h5: h5py.File, path, meta: dict) -> h5py.Dataset:
+    shape = tuple(meta.get("shape", (meta["m"], meta["m"])))
+    ds = h5.get(DATASET)
+    if ds is None or ds.shape != shape:
+        raise IntegrityError(f"{path} holds no {'x'.join(map(str, shape))} '{DATASET}' dataset; delete it to rebuild")
+    return ds
+
+
 def gram_meta(path: str | Path) -> dict:
-    """The metadata of a kernel file (of any kind)."""
+    """The metadata of a kernel file (of any kind); its entries are not read."""
     with io.open_h5(path, expect={"kind": "gram"}) as h5:
-        return io.get_meta(h5)
+        meta = io.get_meta(h5)
+        _dataset(h5, path, meta)
+        return meta
 
 
 def read_gram(path: str | Path, dtype=np.float64, expect: dict | None = None, *, kernel: str | None = "ntk",

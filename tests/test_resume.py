@@ -2,6 +2,7 @@
 of the same inputs (the test split included), the same code and the same settings; a resume folder
 is held by one job at a time; a state that names files it lacks is discarded, never trusted."""
 
+import errno
 import logging
 import subprocess
 import sys
@@ -209,3 +210,16 @@ def test_unusable_gram_state_and_torn_tiles_are_not_trusted(tmp_path, monkeypatc
     assert len(computed) == 6 - 2  # the torn tile again, and the three never written
     assert sum("unreadable tile" in m for m in caplog.messages) == 1
     assert np.array_equal(ntk.read_gram(tmp_path / "k.h5"), straight)
+
+
+def test_a_filesystem_without_flock_is_used_unlocked_with_one_warning(tmp_path, monkeypatch, caplog):
+    def no_flock(fd, operation):
+        raise OSError(errno.ENOSYS, "Function not implemented")  # Lustre mounted without -o flock
+
+    monkeypatch.setattr(resume.fcntl, "flock", no_flock)
+    caplog.set_level(logging.INFO, "ntkrepro")
+    result = train(tmp_path, Recipe(epochs=1, batch_size=32, checkpoints=[1]))
+    assert result.epochs_trained == 1 and (tmp_path / "epoch1.pt").exists()
+    assert [m for m in caplog.messages if "cannot lock" in m] == [
+        f"cannot lock {tmp_path / 'resume'} (Function not implemented): its filesystem has no flock, so a second "
+        "job on the same output would not be stopped"]

@@ -11,7 +11,9 @@ one would redo and overwrite what the first has just finished, holding its node 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import logging
 import os
 import signal
 import sys
@@ -21,6 +23,10 @@ from typing import Iterator
 from . import io
 from .errors import FolderInUse
 
+log = logging.getLogger(__name__)
+
+# what flock raises where a filesystem does not support it (Lustre without -o flock, some NFS setups)
+NO_FLOCK = {errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL}
 _held: dict[Path, int] = {}  # folders this process holds, and their locked descriptors
 
 
@@ -59,6 +65,14 @@ def _lock(folder: Path) -> int:
             raise FolderInUse(
                 f"{folder} is in use by another job building the same output; wait for it to end, or stop it"
             ) from None
+        except OSError as e:
+            if e.errno not in NO_FLOCK:
+                os.close(fd)
+                raise
+            # refusing would stop every job there; the lock only guards against a misuse
+            log.warning(f"cannot lock {folder} ({e.strerror}): its filesystem has no flock, so a second job "
+                        "on the same output would not be stopped")
+            return fd
         try:
             if os.stat(folder).st_ino == os.fstat(fd).st_ino:
                 return fd
@@ -80,6 +94,10 @@ def in_use(folder: str | os.PathLike) -> bool:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return True
+    except OSError as e:
+        if e.errno not in NO_FLOCK:
+            raise
+        return False  # no job can hold it there either
     finally:
         os.close(fd)
     return False

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 from ntkrepro import io, rebuild, resume, verify
 from ntkrepro.errors import IntegrityError

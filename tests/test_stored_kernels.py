@@ -105,3 +105,12 @@ def test_verify_reads_every_chunk_beyond_the_sample_a_reader_checks(kernel_file,
     with ntk.open_gram(kernel_file) as (ds, _):
         assert ds.shape == (20, 20)
     assert "checksum" in verify.check(kernel_file)
+
+
+def test_read_gram_checks_the_symmetry_of_every_entry_beyond_the_sample(kernel_file, monkeypatch):
+    monkeypatch.setattr(hdf5, "SAMPLED_PAIRS", 0)  # opening checks the diagonal chunk blocks only
+    tamper(kernel_file, lambda ds: ds.__setitem__((17, 1), ds[17, 1] * 1.5))
+    with ntk.open_gram(kernel_file) as (ds, _):
+        assert ds.shape == (20, 20)
+    with pytest.raises(IntegrityError, match=rf"{kernel_file} is not symmetric: K\[1, 17\] != K\[17, 1\]"):
+        ntk.read_gram(kernel_file)

@@ -349,7 +349,9 @@ def read_gram(path: str | Path, dtype=np.float64, expect: dict | None = None, *,
     return _sample_major(k) if sample_major and k.ndim == 4 else k
 
 
-def check_full(path, k: np.ndarray, rows: int = 1024) -> None:
-    """K = Kᵀ exactly, in blocks of ``rows`` rows (no second copy of the matrix)."""
-    for r0 in range(0, k.shape[0], rows):
-        _check_symmetric(path, k[r0 : r0 + rows], k[:, r0 : r0 + rows], r0, 0)
+def check_full(path, k: np.ndarray, edge: int = 512) -> None:
+    """K = Kᵀ exactly, comparing square blocks of ``edge`` rows with their mirrors (cache-friendly,
+    no second copy of the matrix)."""
+    for r0 in range(0, k.shape[0], edge):
+        for c0 in range(r0, k.shape[0], edge):
+            _check_symmetric(path, k[r0 : r0 + edge, c0 : c0 + edge], k[c0 : c0 + edge, r0 : r0 + edge], r0, c0)

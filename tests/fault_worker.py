@@ -1,12 +1,13 @@
-"""A long job for the fault-injection tests to kill: `train` or `gram` into a directory."""
+"""A long job for the fault-injection tests to kill: `train`, `gram` or `write-and-wait` into a directory."""
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import torch
 
-from ntkrepro import ntk, training
+from ntkrepro import io, ntk, resume, training
 from ntkrepro.models import build_model, initialize, save_model
 
 
@@ -18,7 +19,14 @@ def data():
 
 
 def main(what: str, out: Path) -> None:
+    resume.exit_on_sigterm()  # as the workflow's scripts do
     torch.set_num_threads(1)
+    if what == "write-and-wait":  # a write that a SIGTERM interrupts
+        with io.atomic_path(out / "gram.h5") as tmp:
+            tmp.write_bytes(b"\0" * 4096)
+            print("writing", flush=True)
+            time.sleep(60)
+        return
     model = initialize(build_model("lenet", (1, 8, 8)), "lecun-normal", 0)
     x, y = data()
     if what == "train":

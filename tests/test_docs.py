@@ -8,7 +8,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs/api.md"
 
 def test_the_api_examples_run(capsys):
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
-    assert len(blocks) == 8
+    assert len(blocks) == 9
     namespace: dict = {}
     for block in blocks:
         exec(compile(block, str(DOC), "exec"), namespace)
@@ -19,6 +19,7 @@ def test_the_api_examples_run(capsys):
     assert re.search(r"HardMarginSVM\(m=1000, solver='exact', margin=[\d.e-]+, gap=[\d.e+-]+, converged=(True|False), "
                      r"iterations=\d+\)\n", out)
     assert "same predictions: True" in out
+    assert re.search(r"refused: .*K\.h5 is not symmetric: K\[3, 5\] != K\[5, 3\]; delete it to rebuild", out)
     assert "Jacobian materialized: True" in out
     # above 0.91, the share of the test digits that are not 3s
     assert float(re.search(r"linearized LeNet test accuracy ([\d.]+)", out).group(1)) > 0.93

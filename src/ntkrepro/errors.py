@@ -33,3 +33,8 @@ class UnsupportedNetwork(NtkReproError):
     """A kernel engine cannot express a layer of the network (the layerwise engine, or the
     infinite-width kernels), or the layerwise engine disagrees with autograd on it; the message
     names the layer."""
+
+
+class FolderInUse(NtkReproError):
+    """Another job holds the resume folder a job would use."""
+

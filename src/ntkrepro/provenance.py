@@ -1,5 +1,6 @@
 """Which library source files a script runs, found by reading imports, and their digest: a rule's
-params carry the digest so that editing any module it runs re-runs it."""
+params carry the digest so that editing any module it runs re-runs it, and resume states carry the
+digest of the modules that compute them so that state from other code is never resumed."""
 
 from __future__ import annotations
 
@@ -7,23 +8,35 @@ import ast
 import hashlib
 from pathlib import Path
 
+import torch
+
 ROOT = Path(__file__).resolve().parent
 
 
 def source_digest(script, *modules: str) -> str:
     """Digest of the ntkrepro files that running ``script`` imports, directly or indirectly, and of
     ``modules`` (dotted names a script imports by name at run time) with what they import."""
+    return _digest(library_files(script, *modules))
+
+
+def code_digest(*modules: str) -> str:
+    """Digest of the ntkrepro modules ``modules`` (dotted names) and of everything they import."""
+    return _digest(library_files(None, *modules))
+
+
+def _digest(files) -> str:
     h = hashlib.blake2b(digest_size=8)
-    for f in library_files(script, *modules):
+    for f in files:
         h.update(f.read_bytes())
     return h.hexdigest()
 
 
 def library_files(source, *modules: str):
-    """The ntkrepro source files that importing ``source`` and ``modules`` executes (sorted)."""
+    """The ntkrepro source files that importing ``source`` (a file, or None) and ``modules``
+    executes (sorted)."""
     root = ROOT
     seen = {f for name in modules for f in module_files(root, name)}
-    todo = [Path(source), *seen]
+    todo = ([Path(source)] if source is not None else []) + sorted(seen)
     while todo:
         path = todo.pop()
         dotted = None
@@ -70,3 +83,11 @@ def module_files(root, name):
         else:
             break  # an attribute imported from a module, not a module
     return files
+
+
+def device_identity(device) -> str:
+    """What of a torch device changes a result's bits: its type, and a GPU's model."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"cuda {torch.cuda.get_device_name(device)}"
+    return device.type

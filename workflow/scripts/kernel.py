@@ -2,15 +2,16 @@
 
 import torch
 
-from ntkrepro import io, models, ntk
+from ntkrepro import io, ntk, rebuild, resume
 from ntkrepro.data import Dataset
 from ntkrepro.workflow import config_keys, run
 
 
 def main(snakemake, log):
+    resume.exit_on_sigterm()
     k = snakemake.params.kernel
     model_file = getattr(snakemake.params, "model", None) or snakemake.input.model
-    model, _ = models.load_model(model_file)
+    model, _ = rebuild.load_checkpoint(model_file)
     task = io.load_torch(snakemake.input.samples) if snakemake.input.samples else None
     x, ids = Dataset.load(snakemake.input.data).select(snakemake.wildcards.split, task)
     with config_keys(memory_bytes="kernel.memory_gb", device="compute.device"):

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from ntkrepro import io, models, training
+from ntkrepro import io, models, rebuild, resume, training
 from ntkrepro.linearize import Linearized, materialize_if_faster, with_batchnorm_statistics
 from ntkrepro.training import checkpoint_name
 from ntkrepro.workflow import run
@@ -16,7 +16,7 @@ def starting_model(snakemake, x_train, x_test, log):
     if form["form"] == "linearized":
         center, _ = models.load_model(snakemake.input.theta0)
     else:
-        center, _ = models.load_model(Path(snakemake.input.checkpoints) / checkpoint_name(form["center_epoch"]))
+        center, _ = rebuild.load_checkpoint(Path(snakemake.input.checkpoints) / checkpoint_name(form["center_epoch"]))
     model = Linearized(with_batchnorm_statistics(center, form["batchnorm_stats"], x_train), offset=form["offset"])
     log.info(materialize_if_faster(model, x_train, x_test, max_gb=form["jacobian_gb"],
                                    min_flops_per_entry=form["jacobian_flops_per_entry"]))
@@ -31,6 +31,13 @@ def split(data: dict, task: dict, name: str):
 
 
 def main(snakemake, log):
+    resume.exit_on_sigterm()
+    # held until the resume folder is removed, so no second job resumes a run this one is finishing
+    with resume.exclusive(snakemake.params.resume):
+        train(snakemake, log)
+
+
+def train(snakemake, log):
     recipe = training.Recipe(**snakemake.params.recipe)
     data, task = io.load_torch(snakemake.input.data), io.load_torch(snakemake.input.task)
     x_train, y_train = split(data, task, "train")

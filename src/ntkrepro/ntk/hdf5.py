@@ -8,8 +8,12 @@ the output mode against what they expect.
 
 Finished tiles are written atomically, one file each, into ``<output>.partial/`` beside the output
 (a path Snakemake does not manage, so it survives a failed or killed job). A rerun with the same
-network, inputs and precision computes only the missing tiles; the final HDF5 file is assembled
-under a temporary name and renamed into place, so it exists only when complete.
+parameters, inputs, code and settings (:func:`fingerprint`) computes only the missing tiles; the
+final HDF5 file is assembled under a temporary name and renamed into place, so it exists only when
+complete. The job holds ``<output>.partial/`` (:func:`ntkrepro.resume.exclusive`) while it works.
+
+Every chunk carries a Fletcher-32 checksum; readers check checksums, finiteness and symmetry
+(:class:`CheckedDataset`, :func:`read_gram`).
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .. import __version__, io
+from .. import __version__, io, provenance, resume
+from ..devices import resolve_device
 from ..errors import IntegrityError, ResourceError
 from ..progress import Progress
 from .. import memory
@@ -42,10 +47,14 @@ CHUNK_EDGE = 512
 WRITE_CACHE_BYTES = 256 * 2**20
 
 
-def fingerprint(model: nn.Module | None, x: torch.Tensor, dtype: torch.dtype, spec: dict | None = None) -> str:
-    """A digest of everything the matrix depends on: parameters, buffers, inputs, precision, code,
-    and (``spec``) which kernel of them it is."""
-    header = f"{__version__}|{dtype}|{tuple(x.shape)}"
+def fingerprint(model: nn.Module | None, x: torch.Tensor, dtype: torch.dtype, spec: dict | None = None, *,
+                device=None, implementation: str = "auto", allow_tf32: bool = False) -> str:
+    """A digest of everything the matrix's bits depend on: parameters, buffers, inputs, precision,
+    which kernel of them it is (``spec``), the code of the engine and of the network, the device and
+    the engine settings. The thread count is not part of it: the engine's results do not depend on it."""
+    code = provenance.code_digest(__name__, type(model).__module__)
+    header = (f"{dtype}|{tuple(x.shape)}|code {code}|{provenance.device_identity(resolve_device(device))}|"
+              f"{implementation}|tf32 {allow_tf32}")
     if spec and spec != DEFAULT_SPEC:
         header += json.dumps(spec, sort_keys=True)
     state = model.state_dict() if model is not None else {}
@@ -79,12 +88,18 @@ def write_gram(
     x = torch.as_tensor(np.asarray(x)) if not isinstance(x, torch.Tensor) else x
     partial = path.with_name(path.name + ".partial")
     spec = {"kernel": kind, "outputs": outputs, "parameters": list(parameters) if parameters is not None else None}
-    digest = fingerprint(model, x, dtype, spec)
-    state = _read_state(partial)
-    if state and state.get("fingerprint") != digest:
-        log.info(f"discarding {partial}: it was computed from other parameters, inputs or kernel settings")
-        io.remove_tree(partial)
-        state = None
+    digest = fingerprint(model, x, dtype, spec, device=device, implementation=implementation, allow_tf32=allow_tf32)
+    with resume.exclusive(partial):
+        return _write_gram(model, x, path, partial, digest, spec, kind=kind, outputs=outputs, parameters=parameters,
+                           implementation=implementation, block_size=block_size, device=device, dtype=dtype,
+                           allow_tf32=allow_tf32, memory_bytes=memory_bytes, meta=meta, sample_ids=sample_ids)
+
+
+def _write_gram(model, x, path: Path, partial: Path, digest: str, spec: dict, *, kind, outputs, parameters,
+                implementation, block_size, device, dtype, allow_tf32, memory_bytes, meta, sample_ids) -> dict:
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # an assembly a kill interrupted (this job holds the output)
+        stale.unlink()
+    state = _usable_state(partial, digest)
     if state:
         block_size = state["tile"]
 
@@ -100,10 +115,9 @@ def write_gram(
             raise ResourceError(
                 f"writing the {'x'.join(map(str, comp.shape))} Gram matrix to {path} needs {need / 2**30:.1f} GiB of free disk"
             )
-        partial.mkdir(parents=True, exist_ok=True)
         if not state:
             io.write_text(json.dumps({"fingerprint": digest, "tile": tiling.size, "m": len(x)}), partial / "state.json")
-        done = {ij for ij in tiling.tiles() if _tile_path(partial, ij).exists()}
+        done = _finished_tiles(partial, tiling, tuple(comp.shape[2:]), np.dtype(str(dtype).replace("torch.", "")))
         log.info(f"gram: {comp.describe()}; {len(done)} of {len(tiling.tiles())} tiles already done")
         progress = Progress(len(tiling.tiles()), "gram tiles", log, start=len(done))
         n = len(done)
@@ -139,9 +153,55 @@ def _tile_path(partial: Path, ij: tuple[int, int]) -> Path:
 
 def _read_state(partial: Path) -> dict | None:
     try:
-        return json.loads((partial / "state.json").read_text())
+        state = json.loads((partial / "state.json").read_text())
     except (OSError, ValueError):
         return None
+    return state if isinstance(state, dict) and {"fingerprint", "tile", "m"} <= state.keys() else None
+
+
+def _usable_state(partial: Path, digest: str) -> dict | None:
+    """The tile state in ``partial`` if it is this matrix's; anything else there is removed, with
+    one log line (the folder is held by this job)."""
+    state = _read_state(partial)
+    if state and state["fingerprint"] == digest:
+        return state
+    if any(partial.iterdir()):
+        why = ("it was computed from other parameters, inputs, kernel settings or code" if state else
+               "its state.json is missing or unreadable, so its tiles are of unknown origin")
+        log.info(f"discarding {partial}: {why}")
+        resume.clear(partial)
+    return None
+
+
+def _finished_tiles(partial: Path, tiling, inner: tuple[int, ...], np_dtype) -> set[tuple[int, int]]:
+    """The tiles in ``partial`` that read back with their shape and precision; others are removed
+    (one log line), to be computed again."""
+    done, torn = set(), []
+    for ij in tiling.tiles():
+        tile = _tile_path(partial, ij)
+        if not tile.exists():
+            continue
+        (r0, r1), (c0, c1) = tiling.rows[ij[0]], tiling.cols[ij[1]]
+        try:
+            header = np.load(tile, mmap_mode="r")  # reads the header and maps the data: cheap
+            usable = header.shape == (r1 - r0, c1 - c0, *inner) and header.dtype == np_dtype
+        except (OSError, ValueError):
+            usable = False
+        if usable:
+            done.add(ij)
+        else:
+            torn.append(tile)
+            tile.unlink()
+    if torn:
+        log.warning(f"recomputing {len(torn)} unreadable tile(s) in {partial} ({torn[0].name}, ...)")
+    return done
+
+
+def partial_problem(partial: Path) -> str | None:
+    """Why the tile folder ``partial`` cannot be resumed (no readable state), or None."""
+    if _read_state(Path(partial)) is None:
+        return "its state.json is missing or unreadable"
+    return None
 
 
 def _assemble(partial: Path, path: Path, tiling, shape: tuple[int, ...], np_dtype, meta: dict,
@@ -152,7 +212,7 @@ def _assemble(partial: Path, path: Path, tiling, shape: tuple[int, ...], np_dtyp
     data_bytes = int(np.prod(shape)) * np_dtype.itemsize + sample_ids.nbytes
     with io.create_h5(path, meta, data_bytes=data_bytes, rdcc_nbytes=WRITE_CACHE_BYTES) as h5:
         h5.create_dataset("sample_ids", data=sample_ids)
-        ds = h5.create_dataset(DATASET, shape, dtype=np_dtype, chunks=(edge, edge, *inner))
+        ds = h5.create_dataset(DATASET, shape, dtype=np_dtype, chunks=(edge, edge, *inner), fletcher32=True)
         for i, j in tiling.tiles():
             tile = np.load(_tile_path(partial, (i, j)))
             (r0, r1), (c0, c1) = tiling.rows[i], tiling.cols[j]
@@ -174,40 +234,124 @@ def _check_kind(path, meta: dict, kernel: str | None, outputs: str | None) -> No
             )
 
 
+class CheckedDataset:
+    """A kernel's HDF5 dataset whose every read is checked: a chunk that fails its Fletcher-32
+    checksum (or cannot be read) and a block holding non-finite values are an
+    :class:`~ntkrepro.errors.IntegrityError` naming the file. Everything else is the h5py dataset's."""
+
+    def __init__(self, ds: h5py.Dataset, path):
+        self._ds, self._path = ds, path
+
+    def __getattr__(self, name):
+        return getattr(self._ds, name)
+
+    def __len__(self) -> int:
+        return len(self._ds)
+
+    def __getitem__(self, key) -> np.ndarray:
+        try:
+            block = self._ds[key]
+        except OSError as e:
+            raise IntegrityError(
+                f"{self._path}: a chunk of its '{DATASET}' dataset fails its checksum or cannot be read ({e}); "
+                "delete it to rebuild"
+            ) from e
+        if not np.all(np.isfinite(block)):
+            raise IntegrityError(f"{self._path} holds non-finite values; delete it to rebuild")
+        return block
+
+
+def _transposed(block: np.ndarray) -> np.ndarray:
+    """Kᵀ of a block: (a, b) -> (b, a), and (a, b, C, C) -> (b, a, C, C) with each C x C pair swapped."""
+    return block.transpose(1, 0, 3, 2) if block.ndim == 4 else block.T
+
+
+def _check_symmetric(path, upper: np.ndarray, lower: np.ndarray, r0: int, c0: int) -> None:
+    """``upper`` = K[r0:, c0:], ``lower`` = K[c0:, r0:] (blocks of the same extent, transposed).
+    The writer mirrors every tile bit for bit, so any difference is damage."""
+    mirror = _transposed(lower)
+    if not np.array_equal(upper, mirror):
+        i, j = (int(v) for v in np.argwhere(upper != mirror)[0][:2])
+        raise IntegrityError(
+            f"{path} is not symmetric: K[{r0 + i}, {c0 + j}] != K[{c0 + j}, {r0 + i}]; delete it to rebuild"
+        )
+
+
+SAMPLED_PAIRS = 8
+
+
+def _sampled_checks(path, ds: CheckedDataset) -> None:
+    """Symmetry (and, through ``ds``, checksums and finiteness) of every diagonal chunk block and of
+    SAMPLED_PAIRS off-diagonal pairs of chunk blocks: a few percent of a large file."""
+    m, edge = ds.shape[0], (ds.chunks or ds.shape)[0]
+    starts = range(0, m, edge)
+    for r0 in starts:
+        block = ds[r0 : r0 + edge, r0 : r0 + edge]
+        _check_symmetric(path, block, block, r0, r0)
+    pairs = [(a, b) for a in starts for b in starts if a < b]
+    rng = np.random.default_rng(m)
+    for k in rng.choice(len(pairs), size=min(SAMPLED_PAIRS, len(pairs)), replace=False) if pairs else []:
+        r0, c0 = pairs[k]
+        _check_symmetric(path, ds[r0 : r0 + edge, c0 : c0 + edge], ds[c0 : c0 + edge, r0 : r0 + edge], r0, c0)
+
+
 @contextlib.contextmanager
 def open_gram(path: str | Path, expect: dict | None = None, *, kernel: str | None = "ntk",
-              outputs: str | None = "scalar") -> Iterator[tuple[h5py.Dataset, dict]]:
+              outputs: str | None = "scalar") -> Iterator[tuple[CheckedDataset, dict]]:
     """The kernel dataset of a complete file written by :func:`write_gram` (checked), and its
     metadata, for reading in row blocks without holding the whole matrix.
 
     ``kernel`` and ``outputs`` are what the caller expects (default: the scalar NTK; None accepts
     any); a file of another kind is an :class:`~ntkrepro.errors.IntegrityError` naming the file.
-    ``expect``: further metadata keys that must match.
+    ``expect``: further metadata keys that must match. Every block read from the dataset is checked
+    (:class:`CheckedDataset`); on opening, the diagonal chunk blocks and a sample of off-diagonal
+    pairs are checked for symmetry.
     """
     with io.open_h5(path, expect={"kind": "gram", **(expect or {})}) as h5:
         meta = io.get_meta(h5)
         _check_kind(path, meta, kernel, outputs)
-        shape = tuple(meta.get("shape", (meta["m"], meta["m"])))
-        ds = h5.get(DATASET)
-        if ds is None or ds.shape != shape:
-            raise IntegrityError(f"{path} holds no {'x'.join(map(str, shape))} '{DATASET}' dataset; delete it to rebuild")
-        yield ds, meta
+        checked = CheckedDataset(_dataset(h5, path, meta), path)
+        _sampled_checks(path, checked)
+        yield checked, meta
+
+
+def _dataset(h5: h5py.File, path, meta: dict) -> h5py.Dataset:
+    shape = tuple(meta.get("shape", (meta["m"], meta["m"])))
+    ds = h5.get(DATASET)
+    if ds is None or ds.shape != shape:
+        raise IntegrityError(f"{path} holds no {'x'.join(map(str, shape))} '{DATASET}' dataset; delete it to rebuild")
+    return ds
 
 
 def gram_meta(path: str | Path) -> dict:
-    """The metadata of a kernel file (of any kind)."""
-    with open_gram(path, kernel=None, outputs=None) as (_, meta):
+    """The metadata of a kernel file (of any kind); its entries are not read."""
+    with io.open_h5(path, expect={"kind": "gram"}) as h5:
+        meta = io.get_meta(h5)
+        _dataset(h5, path, meta)
         return meta
 
 
 def read_gram(path: str | Path, dtype=np.float64, expect: dict | None = None, *, kernel: str | None = "ntk",
               outputs: str | None = "scalar", sample_major: bool = False) -> np.ndarray:
     """Read a complete kernel written by :func:`write_gram`, checking its metadata (arguments as in
-    :func:`open_gram`). ``sample_major`` returns a full (m, m, C, C) kernel as its (m·C, m·C) matrix."""
+    :func:`open_gram`), every chunk's checksum, and that every entry is finite and K = Kᵀ exactly.
+    ``sample_major`` returns a full (m, m, C, C) kernel as its (m·C, m·C) matrix."""
     with open_gram(path, expect, kernel=kernel, outputs=outputs) as (ds, meta):
         memory.require(
             np.prod(ds.shape) * np.dtype(dtype).itemsize, torch.device("cpu"), f"reading {path} as {np.dtype(dtype)}",
             "use a machine with more memory",
         )
-        k = ds.astype(dtype)[()]
+        k = np.empty(ds.shape, dtype=dtype)
+        edge = (ds.chunks or ds.shape)[0]
+        for r0 in range(0, ds.shape[0], edge):
+            k[r0 : r0 + edge] = ds[r0 : r0 + edge]
+    check_full(path, k)
     return _sample_major(k) if sample_major and k.ndim == 4 else k
+
+
+def check_full(path, k: np.ndarray, edge: int = 512) -> None:
+    """K = Kᵀ exactly, comparing square blocks of ``edge`` rows with their mirrors (cache-friendly,
+    no second copy of the matrix)."""
+    for r0 in range(0, k.shape[0], edge):
+        for c0 in range(r0, k.shape[0], edge):
+            _check_symmetric(path, k[r0 : r0 + edge, c0 : c0 + edge], k[c0 : c0 + edge, r0 : r0 + edge], r0, c0)

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .. import io
+from .. import io, provenance, resume
 from ..devices import resolve_device
 from ..errors import ConfigError, TrainingDiverged
 from ..progress import Progress, format_seconds
@@ -78,9 +78,15 @@ def distances(theta: torch.Tensor, theta0: torch.Tensor) -> tuple[float, float]:
     return l2, cosine
 
 
-def fingerprint(model: nn.Module, x: torch.Tensor, y: torch.Tensor, recipe: Recipe) -> str:
-    """A digest of everything a run depends on, so that a resume state is only ever resumed by its own run."""
-    return io.tensor_digest(list(model.state_dict().values()) + [x, y], repr(asdict(recipe)))
+def fingerprint(model: nn.Module, splits: list[torch.Tensor], recipe: Recipe, device: torch.device) -> str:
+    """A digest of everything a run's numbers depend on, so that a resume state is only ever resumed
+    by its own run: θ0, every split's inputs and labels (the test split's accuracies are in the
+    metrics), the recipe, the code of the loop and of the network, the device, and on the CPU the
+    thread count (floating-point reductions depend on it)."""
+    code = provenance.code_digest(__name__, type(model).__module__)
+    threads = torch.get_num_threads() if device.type == "cpu" else None
+    header = f"{asdict(recipe)!r}|code {code}|{provenance.device_identity(device)}|threads {threads}"
+    return io.tensor_digest(list(model.state_dict().values()) + list(splits), header)
 
 
 def train(
@@ -101,8 +107,17 @@ def train(
     ``checkpoint_paths`` maps epochs (and ``"final"``, the epoch the run ends at) to the files the
     checkpoints are published to at the end; ``save_checkpoint(model, path, epoch=, step=)`` writes
     one. Checkpoints are first written into ``resume_dir`` (with the full optimizer state after every
-    epoch), so a killed run restarts from its last finished epoch.
+    epoch), so a killed run restarts from its last finished epoch. The run holds ``resume_dir``
+    (:func:`ntkrepro.resume.exclusive`): a second run on it stops with
+    :class:`~ntkrepro.errors.FolderInUse`.
     """
+    with resume.exclusive(resume_dir):
+        return _train(model, save_checkpoint, x_train, y_train, x_test, y_test, recipe,
+                      checkpoint_paths=checkpoint_paths, resume_dir=Path(resume_dir), device=device)
+
+
+def _train(model, save_checkpoint, x_train, y_train, x_test, y_test, recipe, *, checkpoint_paths, resume_dir,
+           device) -> Result:
     r = recipe
     device = resolve_device(device)
     n = len(x_train)
@@ -110,7 +125,7 @@ def train(
     if steps_per_epoch == 0:
         raise ConfigError(f"the batch size ({r.batch_size}) is larger than the training set ({n} samples)")
     total_steps = r.epochs * steps_per_epoch
-    digest = fingerprint(model, x_train, y_train, r)
+    digest = fingerprint(model, [x_train, y_train, x_test, y_test], r, device)
     model.to(device)
     theta0 = parameters_flat(model)
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -121,22 +136,22 @@ def train(
         anchors = [p.detach().clone() for p in trainable]
     opt = r.optimizer_for(trainable, decay=anchors is None)
 
-    resume_dir = Path(resume_dir)
     state_path = resume_dir / "state.pt"
-    history, steps, start_epoch, stopped = [], [], 0, False
+    history, steps, start_epoch, stopped, saved = [], [], 0, False, []
     state = _load_state(state_path, digest)
     if state is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         history, steps, start_epoch, stopped = state["history"], state["steps"], state["epoch"], state["stopped"]
+        saved = state["files"]
         log.info(f"resuming after epoch {start_epoch} of {r.epochs} from {state_path}")
         for torn in resume_dir.glob(".*.tmp"):  # a write the kill interrupted
             torn.unlink()
     else:
-        io.remove_tree(resume_dir)
-        resume_dir.mkdir(parents=True)
+        resume.clear(resume_dir)
         if 0 in checkpoint_paths:
             save_checkpoint(model, resume_dir / "epoch0.pt", epoch=0, step=0)
+            saved.append("epoch0.pt")
 
     progress = Progress(r.epochs, "epochs", log, start=start_epoch, interval=0)
     model.train()
@@ -194,11 +209,13 @@ def train(
         stopped = r.checks_loss_after(epoch) and h["train_loss"] <= r.until_loss
         if epoch in checkpoint_paths:
             save_checkpoint(model, resume_dir / f"epoch{epoch}.pt", epoch=epoch, step=epoch * steps_per_epoch)
+            saved.append(f"epoch{epoch}.pt")
         if FINAL in checkpoint_paths and (stopped or epoch == r.epochs):
             save_checkpoint(model, resume_dir / "final.pt", epoch=epoch, step=epoch * steps_per_epoch)
+            saved.append("final.pt")
         io.save_torch(
             {"fingerprint": digest, "epoch": epoch, "stopped": stopped, "model": model.state_dict(),
-             "optimizer": opt.state_dict(), "history": history, "steps": steps},
+             "optimizer": opt.state_dict(), "history": history, "steps": steps, "files": saved},
             state_path,
         )
         progress.update(
@@ -220,6 +237,7 @@ def train(
 
 
 def _load_state(path: Path, digest: str) -> dict | None:
+    """The resume state at ``path`` if it is this run's and complete; otherwise None, with one log line."""
     if not path.exists():
         return None
     try:
@@ -228,9 +246,34 @@ def _load_state(path: Path, digest: str) -> dict | None:
         log.warning(f"ignoring unreadable resume state {path}: {e}")
         return None
     if state.get("fingerprint") != digest:
-        log.info(f"ignoring resume state {path}: it belongs to other settings, parameters or data")
+        log.info(f"ignoring resume state {path}: it belongs to other settings, parameters, data or code")
+        return None
+    problem = missing_files(path.parent, state)
+    if problem:
+        log.warning(f"ignoring resume state {path}: {problem}")
         return None
     return state
+
+
+def missing_files(resume_dir: Path, state: dict) -> str | None:
+    """Why a training resume state cannot be trusted (a file it names is missing), or None."""
+    if not isinstance(state, dict) or not isinstance(state.get("files"), list):
+        return "it lists no checkpoint files (written by an older version)"
+    for name in state["files"]:
+        if not (resume_dir / name).is_file():
+            return f"{name}, which it names, is missing"
+    return None
+
+
+def resume_problem(resume_dir: Path) -> str | None:
+    """Why the training resume folder ``resume_dir`` is unusable (unreadable or incomplete), or None."""
+    try:
+        state = io.load_torch(Path(resume_dir) / "state.pt")
+    except FileNotFoundError:
+        return "it holds no state.pt"
+    except Exception as e:
+        return str(e)
+    return missing_files(Path(resume_dir), state)
 
 
 def _publish(src: Path, dst: Path) -> None:

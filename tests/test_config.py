@@ -170,6 +170,19 @@ def test_a_duplicate_yaml_key_is_refused_naming_the_key_and_the_file(tmp_path):
     assert cli_hints.problem(path) is None
 
 
+def test_the_workflow_refuses_a_duplicate_key_in_any_config_file(tmp_path):
+    from ntkrepro import strict_yaml
+
+    path = tmp_path / "mine.yaml"
+    path.write_text("seed: 1\nseed: 2\n")
+    with pytest.raises(ConfigError, match=rf"^config file {path}, line 2, column 1: duplicate key 'seed'"):
+        strict_yaml.check_file(path)
+    path.write_text("seed: 1\n")
+    strict_yaml.check_file(path)
+    common = (Path(__file__).resolve().parents[1] / "workflow/rules/common.smk").read_text()
+    assert "for configfile in workflow.configfiles:\n        strict_yaml.check_file(configfile)" in common
+
+
 def test_cuda_is_accepted_where_the_config_is_read_without_a_gpu(monkeypatch):
     """A SLURM submit host has no GPU; its jobs run on GPU nodes."""
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)

@@ -210,6 +210,12 @@ def test_protect_write_protects_gram_matrices(tmp_path):
     snakemake(work, target, "--configfile", TEST_CONFIG, "--config", "protect=true")
     assert not (work / target).stat().st_mode & 0o222
     assert planned_jobs(work, target, "--configfile", TEST_CONFIG, "--config", "protect=false") == {}
+    # a rerun that would replace it is refused, even as root (whom os.access always lets write)
+    before = (work / target).read_bytes()
+    proc = snakemake(work, target, "--configfile", TEST_CONFIG, "--config", "protect=true", "--forcerun",
+                     "kernel_init", check=False)
+    assert proc.returncode != 0 and "Write-protected output files" in proc.stdout + proc.stderr
+    assert (work / target).read_bytes() == before
 
 
 def test_bad_config_is_one_clear_error_and_writes_nothing(tmp_path):

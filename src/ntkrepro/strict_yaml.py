@@ -3,6 +3,8 @@ so an edited config could run with the value the user meant to replace)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 
 
@@ -27,3 +29,14 @@ class UniqueKeyLoader(yaml.SafeLoader):
 
 def load(text: str):
     return yaml.load(text, Loader=UniqueKeyLoader)
+
+
+def check_file(path) -> None:
+    """Refuse a config file with a key written twice, in one line naming the file, the line and the key."""
+    from .errors import ConfigError
+
+    try:
+        load(Path(path).read_text(encoding="utf-8"))
+    except yaml.constructor.ConstructorError as e:
+        mark = e.problem_mark
+        raise ConfigError(f"config file {path}, line {mark.line + 1}, column {mark.column + 1}: {e.problem}") from None

@@ -10,6 +10,7 @@ try:
     import torch
 
     from ntkrepro import config as ntk_config
+    from ntkrepro import strict_yaml
     from ntkrepro import tasks as ntk_tasks
     from ntkrepro.errors import ConfigError
     from ntkrepro.papers import load_all as load_papers
@@ -26,14 +27,16 @@ except ImportError as e:
 
 
 try:
+    for configfile in workflow.configfiles:
+        strict_yaml.check_file(configfile)
     ntk_config.validate(
         config,
         ntk_config.load_schema(
             Path(workflow.current_basedir) / "../schemas/config.schema.yaml",
-            load_papers(),
+            PAPERS := load_papers(),
         ),
     )
-    PLAN = Plan(config, load_papers())
+    PLAN = Plan(config, PAPERS)
 except ConfigError as e:
     raise WorkflowError(str(e))
 
@@ -92,6 +95,21 @@ wildcard_constraints:
 def keep(path):
     """Trained checkpoints and Gram matrices are write-protected once made when `protect: true`."""
     return protected(path) if config["protect"] else path
+
+
+if config["protect"] and os.geteuid() == 0:
+    # Snakemake recognizes a protected file by os.access(W_OK), which is always true for root, so
+    # as root it would replace read-only outputs: recognize them by their mode bits instead.
+    from snakemake.io import _IOFile
+
+    async def _read_only(self):
+        return (
+            await self.exists_local()
+            and not os.path.islink(self.file)
+            and not os.stat(self.file).st_mode & 0o222
+        )
+
+    _IOFile.protected = _read_only
 
 
 def canonical(value):

@@ -4,7 +4,7 @@
 import numpy as np
 import torch
 
-from ntkrepro import analysis, fits, io, models, ntk, training
+from ntkrepro import analysis, fits, io, ntk, rebuild, training
 from ntkrepro.data import Dataset
 from ntkrepro.devices import resolve_device
 from ntkrepro.invariance import feature_invariance
@@ -57,7 +57,7 @@ def main(snakemake, log):
     if K.shape != (n + len(y_test),) * 2:
         raise ValueError(f"{snakemake.input.kernel} is {K.shape[0]}x{K.shape[0]}: not the {n} + {len(y_test)} samples "
                          f"of {task['name']} (split {w.split})")
-    model, extra = models.load_model(p.model)
+    model, extra = rebuild.load_checkpoint(p.model)
     device = resolve_device(p.compute["device"])
     k = p.kernel_settings
     options = {"device": device, "dtype": getattr(torch, k["dtype"]), "allow_tf32": k["allow_tf32"]}

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from ntkrepro import fits, io, models, ntk, training
+from ntkrepro import fits, io, ntk, rebuild, training
 from ntkrepro.data import Dataset
 from ntkrepro.workflow import run
 
@@ -12,7 +12,7 @@ def main(snakemake, log):
     task = io.load_torch(snakemake.input.labels)
     selection = io.load_torch(snakemake.input.samples) if snakemake.input.samples else None
     x, _ = Dataset.load(snakemake.input.data).select("all", selection)
-    model, _ = models.load_model(snakemake.params.model)
+    model, _ = rebuild.load_checkpoint(snakemake.params.model)
     with torch.no_grad():
         offsets = model.eval().double()(x.double()).numpy()
     K = ntk.read_gram(snakemake.input.kernel, kernel="ntk", outputs=None)

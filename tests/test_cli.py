@@ -167,7 +167,9 @@ def test_targets_refuses_a_wrong_config_key_naming_it(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("ntkrepro targets: config: unknown key 'kernel.dtpye'")
 
 
-def test_python_m_ntkrepro_runs_the_command():
+def test_python_m_ntkrepro_runs_the_command_and_exits_with_its_status():
+    proc = run_python(ROOT, "-m", "ntkrepro", "inspect", "missing.h5")
+    assert proc.returncode == 1 and proc.stderr == "ntkrepro inspect: FILE missing.h5: no such file\n"
     proc = run_python(ROOT, "-m", "ntkrepro", "kernel", "init.pt")
     assert proc.returncode == 2
     assert proc.stderr == "ntkrepro kernel: the following arguments are required: DATA, OUT\n"

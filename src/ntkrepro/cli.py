@@ -112,9 +112,9 @@ def kernel(args) -> None:
 
 
 def inspect(args) -> None:
+    path = existing("FILE", args.file)
     from . import ntk
 
-    path = existing("FILE", args.file)
     print(json.dumps(ntk.gram_meta(path), indent=2, sort_keys=True, default=str))
 
 

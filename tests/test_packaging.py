@@ -1,0 +1,61 @@
+"""What an install gets: the library without the workflow's dependencies, one version everywhere,
+and `make clean` removing everything a run builds."""
+
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+
+import yaml
+from workflow_helpers import ROOT
+
+import ntkrepro
+
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+# Imports each name of the `workflow` extra would need, refused as if it were not installed
+BLOCK = """
+import importlib.abc, sys
+blocked = {blocked!r}
+class Missing(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in blocked:
+            raise ModuleNotFoundError(f"No module named {{name!r}} (blocked by the test)")
+sys.meta_path.insert(0, Missing())
+for name in {modules!r}:
+    __import__(name)
+print("imported", len({modules!r}))
+"""
+
+
+def distribution_module(requirement: str) -> str:
+    return re.match(r"[A-Za-z0-9_.-]+", requirement)[0].lower().replace("-", "_")
+
+
+def test_the_library_imports_without_the_workflow_extra():
+    blocked = sorted(distribution_module(r) for r in PROJECT["optional-dependencies"]["workflow"])
+    assert {"snakemake", "jsonschema", "mlxtend"} <= set(blocked)
+    assert not {distribution_module(r) for r in PROJECT["dependencies"]} & set(blocked)
+    modules = ["ntkrepro", *(f"ntkrepro.{name}" for name in ntkrepro.PUBLIC), "ntkrepro.cli"]
+    proc = subprocess.run([sys.executable, "-c", BLOCK.format(blocked=blocked, modules=modules)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0 and f"imported {len(modules)}" in proc.stdout, proc.stderr[-3000:]
+
+
+def test_one_version_in_pyproject_the_package_and_the_citation():
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert PROJECT["version"] == ntkrepro.__version__ == str(citation["version"])
+    assert citation["license"] == PROJECT["license"] == "MIT" and (ROOT / "LICENSE").exists()
+
+
+def test_make_clean_removes_everything_a_run_builds(tmp_path):
+    shutil.copy2(ROOT / "Makefile", tmp_path / "Makefile")
+    built = ["results/kernels/a.h5", "logs/kernel/a.log", ".snakemake/log/x", "figures/fig7.pdf", "figures/fig7.csv",
+             "figures/claims.md", "figures/samarin2022/fig1.pdf", "figures/samarin2022/claims.csv", "report.html"]
+    for name in [*built, "figures/.gitkeep", "config/config.yaml"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    subprocess.run([shutil.which("make"), "-C", str(tmp_path), "clean"], check=True, capture_output=True, timeout=60)
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert left == ["Makefile", "config/config.yaml", "figures/.gitkeep"]

@@ -59,3 +59,34 @@ def test_make_clean_removes_everything_a_run_builds(tmp_path):
     subprocess.run([shutil.which("make"), "-C", str(tmp_path), "clean"], check=True, capture_output=True, timeout=60)
     left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert left == ["Makefile", "config/config.yaml", "figures/.gitkeep"]
+
+
+def pins(lines) -> dict[str, str]:
+    found = (re.fullmatch(r"\s*(?:- )?([A-Za-z0-9_.-]+)==(\S+)\s*", line) for line in lines)
+    return {m[1].lower(): m[2] for m in found if m}
+
+
+def test_the_conda_environment_pins_what_requirements_txt_pins():
+    env = yaml.safe_load((ROOT / "envs/ntkrepro.yaml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    env_pins = pins(pip)
+    assert len(env_pins) == len(pip)  # every pip entry pinned, none a path
+    required = pins((ROOT / "requirements.txt").read_text().splitlines())
+    assert all(required[name] == version for name, version in env_pins.items()), (env_pins, required)
+    needed = {re.match(r"[A-Za-z0-9_.-]+", r)[0].lower() for r in PROJECT["dependencies"]}
+    assert needed | {"scikit-learn", "joblib", "mlxtend"} <= set(env_pins)
+
+
+def test_the_post_deploy_script_installs_the_checkout_it_runs_in(tmp_path):
+    script = ROOT / "envs/ntkrepro.post-deploy.sh"
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python").write_text('#!/bin/sh\necho "$@" > "$CALLED"\n')
+    (fake / "python").chmod(0o755)
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "CALLED": str(tmp_path / "called")}
+    proc = subprocess.run(["bash", str(script)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and (tmp_path / "called").read_text().split() == [
+        "-m", "pip", "install", "--quiet", "--no-deps", "-e", "."]
+    elsewhere = subprocess.run(["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert elsewhere.returncode == 1
+    assert elsewhere.stderr == f"envs/ntkrepro.post-deploy.sh: {tmp_path} is not the ntkrepro repository; run snakemake from the repository\n"

@@ -7,8 +7,9 @@
     ntkrepro snakemake [SNAKEMAKE ARGUMENTS ...]
 
 ``kernel`` computes a kernel to HDF5 as the workflow's kernel rule does, from a network state saved
-with :func:`ntkrepro.models.save_model` (such as the workflow's ``results/models/.../init.pt``) and a
-prepared dataset (``results/data/<dataset>.pt``). ``inspect`` prints a kernel file's metadata as JSON.
+with :func:`ntkrepro.models.save_model` (such as the workflow's θ0,
+``results/init/<dataset>/<model>-seed<n>.pt``) and a prepared dataset (``results/data/<dataset>.pt``).
+``inspect`` prints a kernel file's metadata as JSON.
 ``targets`` lists the figures and scorecards the configuration enables. ``snakemake`` runs Snakemake
 with one-line messages for two command-line slips (:mod:`ntkrepro.cli_hints`).
 

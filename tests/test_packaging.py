@@ -1,6 +1,8 @@
 """What an install gets: the library without the workflow's dependencies, one version everywhere,
 and `make clean` removing everything a run builds."""
 
+import importlib
+import inspect
 import re
 import shutil
 import subprocess
@@ -90,3 +92,27 @@ def test_the_post_deploy_script_installs_the_checkout_it_runs_in(tmp_path):
     elsewhere = subprocess.run(["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert elsewhere.returncode == 1
     assert elsewhere.stderr == f"envs/ntkrepro.post-deploy.sh: {tmp_path} is not the ntkrepro repository; run snakemake from the repository\n"
+
+
+def undocumented(module) -> list[str]:
+    """The functions and classes a module exports (its __all__, else its public names) defined in
+    ntkrepro without a docstring of their own, and their public methods and properties without one."""
+    missing = []
+    for name in getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]:
+        obj = getattr(module, name)
+        if not (inspect.isfunction(obj) or inspect.isclass(obj)) or not obj.__module__.startswith("ntkrepro"):
+            continue
+        generated = inspect.isclass(obj) and (obj.__doc__ or "").startswith(f"{obj.__name__}(")  # a dataclass's
+        if not obj.__doc__ or generated:
+            missing.append(f"{module.__name__}.{name}")
+        for attr, value in vars(obj).items() if inspect.isclass(obj) else ():
+            function = value.fget if isinstance(value, property) else getattr(value, "__func__", value)
+            if not attr.startswith("_") and inspect.isfunction(function) and not function.__doc__:
+                missing.append(f"{module.__name__}.{name}.{attr}")
+    return missing
+
+
+def test_every_public_callable_has_a_docstring():
+    names = [*ntkrepro.PUBLIC, "pipeline", "cli"]
+    missing = [m for name in names for m in undocumented(importlib.import_module(f"ntkrepro.{name}"))]
+    assert not missing, missing

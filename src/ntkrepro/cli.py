@@ -35,12 +35,15 @@ class UsageError(NtkReproError):
 
 
 class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line."""
+
     def error(self, message):
-        # argparse's messages name the argument already; one line instead of the usage block
+        """Exit with status 2 and ``<prog>: <message>`` (argparse's messages name the argument)."""
         self.exit(2, f"{self.prog}: {message}\n")
 
 
 def existing(argument: str, path: str) -> Path:
+    """``path`` as a Path if it is a file; else a UsageError naming ``argument``."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{argument} {path}: no such file")
@@ -63,6 +66,7 @@ def device_name(value: str) -> str:
 
 
 def load_model(path: Path):
+    """The network a MODEL file holds."""
     from . import models
 
     try:
@@ -72,6 +76,7 @@ def load_model(path: Path):
 
 
 def load_inputs(data: Path, split: str, samples: Path | None):
+    """The inputs of a split of a DATA file, restricted to a task's samples, and their sample ids."""
     from . import io
     from .data import Dataset
 
@@ -86,6 +91,7 @@ def load_inputs(data: Path, split: str, samples: Path | None):
 
 
 def kernel(args) -> None:
+    """``ntkrepro kernel``."""
     import torch
 
     from . import ntk
@@ -113,6 +119,7 @@ def kernel(args) -> None:
 
 
 def inspect(args) -> None:
+    """``ntkrepro inspect``."""
     path = existing("FILE", args.file)
     from . import ntk
 
@@ -120,6 +127,7 @@ def inspect(args) -> None:
 
 
 def targets(args) -> None:
+    """``ntkrepro targets``: the validated configuration's plan, as the workflow builds it."""
     import yaml
 
     try:
@@ -152,12 +160,14 @@ def targets(args) -> None:
 
 
 def verify(arguments: list[str]) -> int:
+    """``ntkrepro verify``: :func:`ntkrepro.verify.main`."""
     from . import verify as check
 
     return check.main(arguments)
 
 
 def snakemake(arguments: list[str]) -> int:
+    """``ntkrepro snakemake``: Snakemake's own command line, with the hints of :mod:`ntkrepro.cli_hints`."""
     from . import cli_hints
 
     try:
@@ -173,6 +183,7 @@ PASSTHROUGH = {"verify": verify, "snakemake": snakemake}
 
 
 def parser() -> argparse.ArgumentParser:
+    """The parser of the commands that ntkrepro parses itself (all but verify and snakemake)."""
     p = Parser(prog="ntkrepro", description="Empirical neural tangent kernels and the figures of the papers built on them.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 

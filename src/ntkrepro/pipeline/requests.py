@@ -22,10 +22,12 @@ class Run:
 
     @property
     def fields(self) -> dict:
+        """The run's path wildcards."""
         return {"dataset": self.dataset, "model": self.model, "seed": self.seed, "task": self.task,
                 "recipe": self.recipe, "form": self.form}
 
     def with_form(self, form: str) -> "Run":
+        """The same run trained in another form."""
         return Run(self.dataset, self.model, self.seed, self.task, self.recipe, form)
 
 
@@ -58,6 +60,7 @@ class Kernel:
     kind: str = "ntk"
 
     def path(self) -> str:
+        """The kernel's file under results/kernels/."""
         s = self.state
         fields = {"dataset": s.dataset, "samples": self.samples, "split": self.split, "model": s.model,
                   "seed": s.seed, "kernel": self.kind}

@@ -173,3 +173,13 @@ def test_python_m_ntkrepro_runs_the_command_and_exits_with_its_status():
     proc = run_python(ROOT, "-m", "ntkrepro", "kernel", "init.pt")
     assert proc.returncode == 2
     assert proc.stderr == "ntkrepro kernel: the following arguments are required: DATA, OUT\n"
+
+
+@pytest.mark.parametrize("argv", [["targets"], ["snakemake", "-n"]])
+def test_the_workflow_commands_name_the_missing_extra(argv, capsys, monkeypatch):
+    for name in ("snakemake.utils", "snakemake.cli"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if snakemake were not installed
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"ntkrepro {argv[0]}: this command needs the workflow extra (")
+    assert err.strip().endswith("pip install 'ntkrepro[workflow]'") and len(err.splitlines()) == 1

@@ -135,7 +135,7 @@ def targets(args) -> None:
 
         from . import config as ntk_config
     except ImportError as e:
-        raise UsageError(f"ntkrepro targets needs the workflow extra ({e}): pip install 'ntkrepro[workflow]'") from None
+        raise UsageError(f"this command needs the workflow extra ({e}): pip install 'ntkrepro[workflow]'") from None
     from .papers import load_all
     from .pipeline.plan import Plan
 
@@ -173,7 +173,7 @@ def snakemake(arguments: list[str]) -> int:
     try:
         from snakemake.cli import main as snakemake_main
     except ImportError as e:
-        raise UsageError(f"ntkrepro snakemake needs the workflow extra ({e}): pip install 'ntkrepro[workflow]'") from None
+        raise UsageError(f"this command needs the workflow extra ({e}): pip install 'ntkrepro[workflow]'") from None
     cli_hints.activate()
     return snakemake_main(arguments)  # exits
 

@@ -12,8 +12,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt -e ".[test]"
-	$(BIN)/python -c "from ntkrepro import cli_hints; cli_hints.install()"
+	$(BIN)/pip install --quiet -r requirements.txt -e ".[workflow,slurm,test]"
 	touch $@
 
 run: install
@@ -32,5 +31,7 @@ rulegraph: graphviz install
 graphviz:
 	@command -v dot >/dev/null || { echo "make rulegraph needs Graphviz's dot: apt-get install graphviz (or conda install graphviz)" >&2; exit 1; }
 
+# Everything a run builds: intermediates, logs, every figure (figures/.gitkeep stays) and the report
 clean:
-	rm -rf results logs figures/*.pdf figures/*.csv .snakemake
+	rm -rf results logs .snakemake report.html
+	find figures -mindepth 1 ! -name .gitkeep -delete

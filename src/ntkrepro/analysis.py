@@ -209,10 +209,12 @@ class SingularSpectrum:
 
     @property
     def rank(self) -> int:
+        """How many σ are non-zero (above the cutoff)."""
         return int(np.count_nonzero(self.values))
 
     @property
     def smallest_nonzero(self) -> float:
+        """The smallest non-zero σ (0.0 when all are zero)."""
         return float(self.values[self.rank - 1]) if self.rank else 0.0
 
     @property

@@ -9,9 +9,9 @@
   ``snakemake --configfile config/paper.yaml figures/<figure>.pdf`` reads the target as a config file):
   Snakemake fails with a traceback; this says so in one line.
 
-``activate()`` wraps Snakemake's config-file loader the moment Snakemake imports it. ``make install``
-makes every Python of the project's environment call it at start-up (a ``.pth`` file); in another
-environment, ``python -c "from ntkrepro import cli_hints; cli_hints.install()"`` does the same.
+``activate()`` wraps Snakemake's config-file loader the moment Snakemake imports it; ``ntkrepro
+snakemake ...`` (or ``python -m ntkrepro snakemake ...``) calls it, then runs Snakemake with the same
+arguments. A plain ``snakemake`` is left as it is.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from pathlib import Path
 
 LOADER = "snakemake.common.configfile"
 TARGET_SUFFIXES = {".pdf", ".csv", ".md", ".h5", ".pt", ".png", ".html"}
-PTH = "ntkrepro_cli_hints.pth"
 
 
 def problem(path) -> str | None:
@@ -91,19 +90,9 @@ class _Finder(importlib.abc.MetaPathFinder):
 
 
 def activate() -> None:
+    """Give the one-line messages in this process's Snakemake (imported already or later)."""
     if LOADER in sys.modules:
         _wrap(sys.modules[LOADER])
     elif not any(isinstance(f, _Finder) for f in sys.meta_path):
         sys.meta_path.insert(0, _Finder())
 
-
-def install(site_packages: str | None = None) -> Path:
-    """Write the .pth file that activates the hints in every Python of this environment."""
-    import sysconfig
-
-    target = Path(site_packages or sysconfig.get_paths()["purelib"]) / PTH
-    # A .pth line runs at every start of this environment's Python: it must never fail (another
-    # checkout of the project on PYTHONPATH may lack this module)
-    target.write_text('import sys; exec("try:\\n from ntkrepro import cli_hints\\n cli_hints.activate()\\n'
-                      'except ImportError:\\n pass")\n')
-    return target

@@ -136,11 +136,13 @@ class Linearized(nn.Module):
         return torch.tensor(rows, device=self._jacobian.device)
 
     def train(self, mode: bool = True):
+        """As ``nn.Module.train``, except that the wrapped network stays in eval mode."""
         super().train(mode)
         self.net.eval()  # the linearization is taken with BatchNorm in eval mode, always
         return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """f(x; θ0) + ∇θf(x; θ0)·(θ − θ0)."""
         delta = [t - c for t, c in zip(self.theta, self.center)]
         rows = self._materialized_rows(x)
         if rows is None:

@@ -82,6 +82,7 @@ def linearly_separable(
 
 
 def write(values: np.ndarray, vectors: np.ndarray, path, meta: dict) -> None:
+    """Write the alignments σ_j² and the directions v_j (rows) to HDF5 with ``meta``; :func:`read` reads them."""
     with io.create_h5(path, {"kind": "nads", "d": len(values), **meta}, data_bytes=vectors.nbytes + values.nbytes) as h5:
         h5.create_dataset("alignment", data=values)
         h5.create_dataset("directions", data=vectors)

@@ -145,6 +145,7 @@ def fix_signs(vectors: np.ndarray) -> np.ndarray:
 
 
 def write_spectrum(values: np.ndarray, vectors: np.ndarray, path: str | Path, meta: dict) -> None:
+    """Write eigenvalues (k,) and eigenvectors (k, m), one per row, to HDF5 with ``meta``."""
     meta = {"kind": "spectrum", "k": len(values), "m": vectors.shape[1], **meta}
     with io.create_h5(path, meta, data_bytes=vectors.nbytes + values.nbytes) as h5:
         h5.create_dataset("eigenvalues", data=values)
@@ -152,6 +153,7 @@ def write_spectrum(values: np.ndarray, vectors: np.ndarray, path: str | Path, me
 
 
 def spectrum_meta(path: str | Path) -> dict:
+    """The metadata of a file written by :func:`write_spectrum` (checked to be a spectrum)."""
     with io.open_h5(path, expect={"kind": "spectrum"}) as h5:
         return io.get_meta(h5)
 

@@ -30,6 +30,8 @@ SUBSET = re.compile(r"^(?P<base>.+)-n(?P<size>\d+)$")
 
 @dataclass(frozen=True)
 class TaskKind:
+    """A family of task names (a registry entry): how its names look and where its labels come from."""
+
     pattern: str  # regular expression of the names of this kind
     scope: str  # DATA: labels from the dataset; INIT: from the network at θ0 (its NTK or its NADs)
     binary: bool
@@ -64,6 +66,8 @@ TASKS: dict[str, TaskKind] = {
 
 @dataclass(frozen=True)
 class TaskName:
+    """A parsed task name: its kind, the regular-expression match of its parameters and its subset size."""
+
     name: str
     kind: str
     match: re.Match
@@ -71,10 +75,12 @@ class TaskName:
 
     @property
     def spec(self) -> TaskKind:
+        """The kind's registry entry."""
         return TASKS[self.kind]
 
     @property
     def scope(self) -> str:
+        """What the task depends on: the dataset, the seed (a subset is drawn from it) or θ0."""
         return SEED if self.subset is not None else self.spec.scope
 
     @property
@@ -84,10 +90,12 @@ class TaskName:
 
     @property
     def selects_samples(self) -> bool:
+        """Whether the task keeps only some of the dataset's samples."""
         return self.subset is not None or self.spec.selects_samples
 
     @property
     def binary(self) -> bool:
+        """Whether the labels are ±1 (else class indices)."""
         return self.spec.binary
 
 

@@ -74,6 +74,9 @@ SOURCES: dict[str, Source] = {
 
 @dataclass
 class Dataset:
+    """A prepared dataset: normalized NCHW inputs and class labels of both splits, and the per-channel
+    mean and std the inputs were normalized with (the workflow's ``results/data/<dataset>.pt``)."""
+
     name: str
     x_train: torch.Tensor
     y_train: torch.Tensor
@@ -84,14 +87,17 @@ class Dataset:
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
+        """(channels, height, width) of one input."""
         return tuple(self.x_train.shape[1:])
 
     @property
     def n_train(self) -> int:
+        """The number of training samples."""
         return len(self.x_train)
 
     @property
     def n_test(self) -> int:
+        """The number of test samples."""
         return len(self.x_test)
 
     def inputs(self, split: str) -> torch.Tensor:
@@ -120,10 +126,12 @@ class Dataset:
         return torch.cat([x for x, _ in parts]), torch.cat([i for _, i in parts])
 
     def save(self, path: str | Path) -> None:
+        """Write the dataset to ``path`` (tensors only: it loads without running code)."""
         io.save_torch(self.__dict__, path)
 
     @classmethod
     def load(cls, path: str | Path) -> "Dataset":
+        """Read a dataset written by :meth:`save`."""
         return cls(**io.load_torch(path))
 
 
@@ -133,6 +141,7 @@ def input_shape(spec: dict) -> tuple[int, int, int]:
 
 
 def num_classes(spec: dict) -> int:
+    """The number of classes of a dataset configuration (its ``name`` and options)."""
     return SOURCES[spec["name"]].classes(spec)
 
 

@@ -41,6 +41,7 @@ def build_model(arch: str, input_shape, options: dict | None = None) -> nn.Modul
 
 
 def parameter_count(model: nn.Module) -> int:
+    """The number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 

@@ -19,6 +19,8 @@ COMMON_OPTIONS = {
 
 @dataclass(frozen=True)
 class Architecture:
+    """A registered network: ``build(input_shape, options)``, the JSON schema of its options, one line on it."""
+
     build: Callable[[tuple, dict], nn.Module]
     options: dict
     description: str

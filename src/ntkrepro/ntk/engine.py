@@ -211,6 +211,7 @@ class GramComputation:
         return total
 
     def describe(self) -> str:
+        """One line for logs and the file's ``method`` entry: kernel, engine, device, dtype and tiling."""
         t = self.tiling
         what = self.kind if self.kind != "ntk" else f"ntk ({self.outputs}, {self.extractor.describe()})"
         return (

@@ -25,10 +25,12 @@ class Run:
 
     @property
     def fields(self) -> dict:
+        """The run's path wildcards."""
         return {"dataset": self.dataset, "model": self.model, "seed": self.seed, "task": self.task,
                 "recipe": self.recipe, "form": self.form}
 
     def with_form(self, form: str) -> "Run":
+        """The same run trained in another form."""
         return Run(self.dataset, self.model, self.seed, self.task, self.recipe, form)
 
     def path(self, plan) -> str:

@@ -49,6 +49,7 @@ class Result:
 
 
 def batch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
+    """The permutation of the n training samples for an epoch, the same for a seed and epoch on any machine."""
     g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
     return torch.randperm(n, generator=g)
 
@@ -67,6 +68,7 @@ def evaluate(model: nn.Module, recipe: Recipe, x: torch.Tensor, y: torch.Tensor,
 
 
 def parameters_flat(model: nn.Module) -> torch.Tensor:
+    """The trainable parameters as one float64 CPU vector, in ``model.parameters()`` order."""
     return torch.cat([p.detach().reshape(-1) for p in model.parameters() if p.requires_grad]).double().cpu()
 
 

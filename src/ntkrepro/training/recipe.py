@@ -71,6 +71,7 @@ def correct(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 
 
 def accuracy(outputs: torch.Tensor, labels: torch.Tensor) -> float:
+    """The share of samples whose outputs predict their label (argmax, or the sign of one output)."""
     return float(correct(outputs, labels).float().mean())
 
 
@@ -141,4 +142,5 @@ class Recipe:
 
     @property
     def loss_fn(self):
+        """The loss function the recipe names: ``loss_fn()(outputs, labels)``."""
         return LOSSES[self.loss]

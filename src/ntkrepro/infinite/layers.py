@@ -101,6 +101,7 @@ class Conv(_Affine):
         self.filter_size = filter_size
 
     def average(self, t: torch.Tensor) -> torch.Tensor:
+        """The mean of each position's covariance over the filter's window ('SAME': zeros beyond the edge)."""
         k = self.filter_size
         flat = t.reshape(-1, 1, *t.shape[-2:])
         return F.avg_pool2d(flat, k, stride=1, padding=k // 2, count_include_pad=True).view(t.shape)
@@ -113,6 +114,7 @@ class Flatten(Layer):
     """Images to vectors: the dense readout after it averages every pixel's covariance."""
 
     def after(self, inputs: str) -> str:
+        """Flattened images are vectors."""
         return "vectors"
 
     def __call__(self, cov: Covariances) -> Covariances:

@@ -34,6 +34,7 @@ class Paper:
     SCHEMA = property(lambda self: self.module.SCHEMA)
 
     def scale(self, ctx) -> str:
+        """The scale line (dataset, sizes, epochs) of the paper's scorecard."""
         return self.module.scale(ctx)
 
 
@@ -48,6 +49,7 @@ def load_all() -> dict[str, Paper]:
 
 
 def load(key: str) -> Paper:
+    """The paper whose package is ``key``."""
     module = import_module(f"{__name__}.{key}")
     return Paper(module, figure_modules(module))
 

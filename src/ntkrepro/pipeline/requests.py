@@ -34,6 +34,7 @@ class Run:
         return Run(self.dataset, self.model, self.seed, self.task, self.recipe, form)
 
     def path(self, plan) -> str:
+        """The file this request names (recording in ``plan`` what it implies)."""
         plan.need_run(self)
         return paths.METRICS.format(**self.fields)
 
@@ -46,6 +47,7 @@ class Metrics:
     file: str = "metrics"
 
     def path(self, plan) -> str:
+        """The file this request names (recording in ``plan`` what it implies)."""
         plan.need_run(self.run)
         return (paths.METRICS if self.file == "metrics" else paths.STEPS).format(**self.run.fields)
 
@@ -85,6 +87,7 @@ class Kernel:
                                seed=s.seed, state=s.name, kernel=self.kind, **fields)
 
     def path(self, plan) -> str:
+        """The file this request names (recording in ``plan`` what it implies)."""
         return plan.canonical(self).file()
 
 
@@ -95,6 +98,7 @@ class Spectrum:
     kernel: Kernel
 
     def path(self, plan) -> str:
+        """The file this request names (recording in ``plan`` what it implies)."""
         return plan.canonical(self.kernel).file(paths.SPECTRUM)
 
 
@@ -105,6 +109,7 @@ class Alignment:
     kernel: Kernel
 
     def path(self, plan) -> str:
+        """The file this request names (recording in ``plan`` what it implies)."""
         return plan.canonical(self.kernel).file(paths.ALIGNMENT)
 
 
@@ -115,6 +120,7 @@ class Eigenvalues:
     kernel: Kernel
 
     def path(self, plan) -> str:
+        """The file this request names (recording in ``plan`` what it implies)."""
         return plan.canonical(self.kernel).file(paths.EIGENVALUES)
 
 
@@ -128,6 +134,7 @@ class Regression:
     task: str
 
     def path(self, plan) -> str:
+        """The file this request names (recording in ``plan`` what it implies)."""
         if self.kernel.split != "all":
             raise ConfigError("a kernel regression needs the kernel of a task's training and test samples (split all)")
         return plan.canonical(self.kernel).file(paths.REGRESSION, labels=self.task)
@@ -149,6 +156,7 @@ class Evaluation:
     others: tuple[str, ...] = ("conjugate",)
 
     def path(self, plan) -> str:
+        """The file this request names (recording in ``plan`` what it implies)."""
         if self.kernel.split not in ("all", "test"):
             raise ConfigError("an evaluation needs the kernel of a task's training and test samples (split all) "
                               "or of its test samples (split test)")
@@ -168,6 +176,7 @@ class Nads:
     seed: int
 
     def path(self, plan) -> str:
+        """The file this request names (recording in ``plan`` what it implies)."""
         return paths.NADS.format(dataset=self.dataset, model=self.model, seed=self.seed)
 
 
@@ -181,6 +190,7 @@ class TaskFile:
     seed: int
 
     def path(self, plan) -> str:
+        """The file this request names (recording in ``plan`` what it implies)."""
         return paths.task(self.dataset, self.task, self.model, self.seed)
 
 

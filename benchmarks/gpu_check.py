@@ -137,6 +137,8 @@ def check_eigen(m, k, device) -> Outcome:
     A = torch.randn(m, m // 4, generator=g, device=device, dtype=torch.float64)
     K = (A @ A.T / A.shape[1]).cpu().numpy()  # PSD, rank m/4: a spread spectrum and a null space
     del A
+    if torch.device(device).type == "cuda":
+        torch.cuda.empty_cache()  # eigendecompose's memory check counts torch's cached blocks as taken
     values, vectors = spectra.eigendecompose(K, k, device=device)
     Kd = torch.as_tensor(K, device=device)
     V = torch.as_tensor(vectors.T.copy(), device=device)
@@ -189,7 +191,9 @@ def check_snakemake(device, small: bool, workflow_config, timeout: float) -> Out
         cmd = [sys.executable, "-m", "snakemake", "--cores", str(os.cpu_count()), "figures/fig7.pdf",
                *(["--configfile", config] if config else []), *(["--until", until] if until else []),
                "--config", f"compute={{device: {device}}}"]
-        env = {**os.environ, "PYTHONPATH": str(work / "src")}
+        # the copy's library first; the rest of the path still holds packages installed beside it
+        path = [str(work / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
         try:
             proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=timeout, env=env)
         except subprocess.TimeoutExpired:

@@ -3,6 +3,7 @@ device placement and dtypes, TF32 kept off inside kernel calls, and the memory t
 for at paper sizes (against hand computations)."""
 
 import csv
+import importlib.util
 import os
 import subprocess
 import sys
@@ -64,15 +65,31 @@ def test_gpu_check_runs_every_item_at_toy_size(tmp_path):
     assert not table.with_name(table.name + ".tmp").exists()
 
 
-def test_gpu_check_refuses_cuda_without_a_gpu_in_one_line(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "CUDA_VISIBLE_DEVICES": ""}  # no GPU, even on one
+@pytest.fixture(scope="module")
+def gpu_check():
+    spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "benchmarks" / "gpu_check.py")
+    module = sys.modules["gpu_check"] = importlib.util.module_from_spec(spec)  # dataclasses look it up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gpu_check_refuses_cuda_without_a_gpu_in_one_line(gpu_check, monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     out = tmp_path / "table.md"
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu_check.py"), "--device", "cuda",
-                           "--out", str(out)], capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines()[-1].endswith("--device cuda: torch " + torch.__version__
-                                                         + " sees no CUDA device (use --device cpu)")
+    with pytest.raises(SystemExit) as exit:
+        gpu_check.main(["--device", "cuda", "--out", str(out)])
+    assert exit.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(
+        f"--device cuda: torch {torch.__version__} sees no CUDA device (use --device cpu)")
     assert not out.exists()
+
+
+def test_gpu_check_skips_the_items_beyond_its_budget(gpu_check, tmp_path):
+    out = tmp_path / "table.md"
+    assert gpu_check.main(["--device", "cpu", "--small", "--budget", "1e-9", "--out", str(out)]) == 1
+    rows = [line.split(" | ") for line in out.read_text().splitlines() if line.startswith("| ") and "---" not in line]
+    assert [r[0].lstrip("| ") for r in rows[1:]] == GPU_CHECK_ITEMS
+    assert all(r[5] == "skipped" and "the budget of 0 s was spent" in r[6] for r in rows[1:])
 
 
 def test_device_cpu_results_are_cpu_tensors_of_the_dtype_asked_and_the_model_is_left_alone():

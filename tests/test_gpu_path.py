@@ -84,6 +84,20 @@ def test_gpu_check_refuses_cuda_without_a_gpu_in_one_line(gpu_check, monkeypatch
     assert not out.exists()
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--out", "{tmp}/missing/table.md"], "--out {tmp}/missing/table.md: folder {tmp}/missing does not exist"),
+    (["--workflow-config", "{tmp}/none.yaml"], "--workflow-config {tmp}/none.yaml: no such file"),
+    (["--budget", "0"], "--budget must be positive, got 0.0"),
+], ids=["out", "workflow-config", "budget"])
+def test_gpu_check_names_the_bad_argument(gpu_check, tmp_path, capsys, args, message):
+    # --small and no time: should the check let the argument through, nothing heavy runs
+    with pytest.raises(SystemExit) as exit:
+        gpu_check.main(["--device", "cpu", "--small", "--budget", "1e-9", *(a.format(tmp=tmp_path) for a in args)])
+    assert exit.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(message.format(tmp=tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_gpu_check_skips_the_items_beyond_its_budget(gpu_check, tmp_path):
     out = tmp_path / "table.md"
     assert gpu_check.main(["--device", "cpu", "--small", "--budget", "1e-9", "--out", str(out)]) == 1

@@ -241,6 +241,17 @@ def test_hdf5_tiles_reassemble_to_the_same_matrix(tmp_path, rng):
         assert np.array_equal(h5["sample_ids"][:], np.arange(37))
 
 
+def test_hdf5_follows_the_models_dtype_and_takes_one_parameter_name_as_a_string(tmp_path, rng):
+    model = NETWORKS["lenet"](rng).double()
+    x = inputs(rng, 12).double()
+    info = ntk.write_gram(model, x, tmp_path / "gram.h5")
+    assert info["dtype"] == "float64"
+    assert torch.equal(torch.from_numpy(ntk.read_gram(tmp_path / "gram.h5")), ntk.gram(model, x))
+    name = next(n for n, _ in model.named_parameters())
+    ntk.write_gram(model, x, tmp_path / "one.h5", parameters=name)
+    assert torch.equal(torch.from_numpy(ntk.read_gram(tmp_path / "one.h5")), ntk.gram(model, x, parameters=[name]))
+
+
 def test_hdf5_records_which_samples_the_rows_are(tmp_path, rng):
     ids = np.arange(100, 120)
     ntk.write_gram(NETWORKS["lenet"](rng), inputs(rng, 20), tmp_path / "gram.h5", sample_ids=ids)

@@ -35,8 +35,9 @@ from ..devices import resolve_device
 from ..errors import IntegrityError, ResourceError
 from ..progress import Progress
 from .. import memory
-from .engine import GramComputation, mirrored, tf32
+from .engine import GramComputation, mirrored, parameter_dtype, tf32
 from .engine import sample_major as _sample_major
+from .implementation import as_names
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def write_gram(
     implementation: str = "auto",
     block_size: int | None = None,
     device=None,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
     allow_tf32: bool = False,
     memory_bytes: int | None = None,
     meta: dict | None = None,
@@ -81,13 +82,16 @@ def write_gram(
     """Compute the kernel K(x, x) and write it to ``path`` (dataset ``gram``); returns the file's
     metadata. Kernel arguments as in :func:`~ntkrepro.ntk.kernel` (``x``: tensor or numpy array).
 
+    ``dtype`` (default: the model's parameters') is the precision of the computation and of the file.
     ``sample_ids`` (default 0..m-1) says which samples of the source the rows are; it is stored
     beside the matrix as the dataset ``sample_ids``.
     """
     path = Path(path)
     x = torch.as_tensor(np.asarray(x)) if not isinstance(x, torch.Tensor) else x
+    dtype = parameter_dtype(model) if dtype is None else dtype
+    parameters = as_names(parameters, "parameters")
     partial = path.with_name(path.name + ".partial")
-    spec = {"kernel": kind, "outputs": outputs, "parameters": list(parameters) if parameters is not None else None}
+    spec = {"kernel": kind, "outputs": outputs, "parameters": parameters}
     digest = fingerprint(model, x, dtype, spec, device=device, implementation=implementation, allow_tf32=allow_tf32)
     with resume.exclusive(partial):
         return _write_gram(model, x, path, partial, digest, spec, kind=kind, outputs=outputs, parameters=parameters,

@@ -340,11 +340,9 @@ def grid(n: int, width: float = 3.3, height: float = 2.6):
 
 
 def finish(fig, axes, title: str):
-    # below each panel, never over its data (the panels' curves fill their axes)
-    for ax in axes:
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=6, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
-    fig.suptitle(plotting.wrap(title, 110), fontsize=8)
+    # below the panels, never over their data (the panels' curves fill their axes)
+    plotting.legend_below(fig, axes)
+    fig.suptitle(title, fontsize=8)
     return fig
 
 

@@ -4,6 +4,7 @@ networks; (b) CIFAR-10 cat vs dog (or its stand-in), VGG-like network."""
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
 from . import common as c
 
@@ -35,6 +36,7 @@ def table(inputs, params) -> dict:
     return c.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
     fig, axes = c.grid(2, width=4.2, height=3.0)
     a, b = axes

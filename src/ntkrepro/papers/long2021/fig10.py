@@ -1,6 +1,7 @@
 """Figure 10: quadrant-swap invariance of the after kernel against the learning rate: (a) MNIST
 tasks, (b) VGG-like network on cat vs dog."""
 
+from ... import plotting
 from ...pipeline import Needs
 from . import common as c
 
@@ -30,6 +31,7 @@ def table(inputs, params) -> dict:
     return c.series_table(inputs["eval"], "lr", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
     fig, axes = c.grid(2, width=4.2, height=3.0)
     for ax, group, name in ((axes[0], "mnist", "(a) MNIST tasks"), (axes[1], "cifar", "(b) VGG-like, cat vs dog")):

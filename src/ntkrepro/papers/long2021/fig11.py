@@ -1,6 +1,7 @@
 """Figure 11: translation, zoom and rotation invariance of the after kernel against the learning
 rate: (a-c) one transform each on the MNIST tasks, (d) all three for VGG on cat vs dog."""
 
+from ... import plotting
 from ...pipeline import Needs
 from . import common as c
 
@@ -30,6 +31,7 @@ def table(inputs, params) -> dict:
     return c.series_table(inputs["eval"], "lr", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
     return c.lr_family_panels(t, title)
 

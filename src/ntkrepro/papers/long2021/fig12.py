@@ -1,6 +1,7 @@
 """Figure 12: alignment between the after kernel and its conjugate projection on test data, against
 the learning rate."""
 
+from ... import plotting
 from ...pipeline import Needs
 from . import common as c
 
@@ -29,6 +30,7 @@ def table(inputs, params) -> dict:
     return c.series_table(inputs["eval"], "lr", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
     fig, axes = c.grid(1, width=5.0, height=3.4)
     ax = axes[0]

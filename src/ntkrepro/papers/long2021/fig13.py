@@ -3,6 +3,7 @@ the learning rate, for each architecture and task."""
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
 from . import common as c
 
@@ -31,6 +32,7 @@ def table(inputs, params) -> dict:
     return c.series_table(inputs["eval"], "lr", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
     return c.setting_panels(t, title, "lr", list(SERIES), "SVM test error")
 

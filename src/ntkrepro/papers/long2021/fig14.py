@@ -1,6 +1,7 @@
 """Figure 14: translation, zoom and rotation invariance of the after kernel against the learning
 rate, for networks trained with and without data augmentation."""
 
+from ... import plotting
 from ...pipeline import Needs
 from . import common as c
 
@@ -30,6 +31,7 @@ def table(inputs, params) -> dict:
     return c.series_table(inputs["eval"], "lr", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
     return c.lr_family_panels(t, title, augmentations=(0, 1))
 

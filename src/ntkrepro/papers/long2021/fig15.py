@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ... import io
+from ... import io, plotting
 from ...errors import ConfigError
 from ...models import mlp as mlp_arch
 from ...models import vgg as vgg_arch
@@ -99,6 +99,7 @@ def table(inputs, params) -> dict:
     return cols
 
 
+@plotting.styled
 def plot(t, title):
     fig, axes = c.grid(2, width=4.4, height=3.2)
     epochs = sorted(set(t["epoch"].astype(int)))

@@ -4,6 +4,7 @@ networks on the MNIST tasks, (c) VGG-like on cat vs dog."""
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
 from . import common as c
 
@@ -34,6 +35,7 @@ def table(inputs, params) -> dict:
     return c.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
     fig, axes = c.grid(3)
     for ax, (model, group, name) in zip(axes, PANELS):

@@ -3,6 +3,7 @@ the kernel, against the epochs of training, for each architecture and task."""
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
 from . import common as c
 
@@ -33,6 +34,7 @@ def table(inputs, params) -> dict:
     return c.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
     return c.setting_panels(t, title, "epoch", list(SERIES), "test error")
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
 from . import common as c
 
@@ -30,6 +31,7 @@ def table(inputs, params) -> dict:
     return c.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
     return c.setting_panels(t, title, "epoch", list(SERIES), "test error")
 

@@ -3,6 +3,7 @@ and ±0.25 rad rotations of test images, against the epochs of training (panels 
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
 from . import common as c
 
@@ -34,6 +35,7 @@ def table(inputs, params) -> dict:
     return c.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
     fig, axes = c.grid(4)
     for ax, (model, group, name) in zip(axes, c.INVARIANCE_PANELS):

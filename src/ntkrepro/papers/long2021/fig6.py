@@ -4,6 +4,7 @@ hidden layer) on test data, against the epochs of training: (a) VGG-like and meg
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
 from . import common as c
 
@@ -37,6 +38,7 @@ def table(inputs, params) -> dict:
     return c.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
     fig, axes = c.grid(3)
     for ax, (models, group, name) in zip(axes, PANELS):

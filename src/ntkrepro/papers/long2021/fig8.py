@@ -4,6 +4,7 @@ training (panels as Figure 4)."""
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
 from . import common as c
 
@@ -35,6 +36,7 @@ def table(inputs, params) -> dict:
     return c.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
     fig, axes = c.grid(4, width=3.6, height=2.9)
     for ax, (model, group, name) in zip(axes, c.INVARIANCE_PANELS):

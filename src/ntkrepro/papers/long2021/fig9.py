@@ -3,6 +3,7 @@ learning rate the network was trained with until its training loss reached the t
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
 from . import common as c
 
@@ -36,6 +37,7 @@ def table(inputs, params) -> dict:
     return c.series_table(inputs["eval"], "lr", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
     return c.setting_panels(t, title, "lr", ["svm after kernel", "network"], "test error")
 

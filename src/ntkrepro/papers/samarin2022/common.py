@@ -139,27 +139,25 @@ def plot_accuracy(t, title: str, *, reference: str | None = None):
     roles = [r for r in dict.fromkeys(t["role"].tolist()) if r != "reference"]
     if reference is not None and (t["role"] == "reference").any():
         roles = ["reference"] + roles
-    with plt.rc_context(plotting.STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
-        for ax, column, label in zip(axes, ("train_accuracy", "test_accuracy"), ("training accuracy", "test accuracy")):
-            for role in roles:
-                rows = t["role"] == role
-                for i, name in enumerate(dict.fromkeys(t["name"][rows].tolist())):
-                    kind = t["kind"][rows & (t["name"] == name)][0]
-                    w, mean, std = series(t, role, name, column)
-                    style = NETWORK_STYLE if kind == "network" else LINEAR_STYLE
-                    ref = role == "reference"
-                    ax.errorbar(w, mean, yerr=std, color=REFERENCE_COLOR if ref else plotting.MODEL_COLORS[i % 5],
-                                capsize=2, lw=1 if ref else 1.5, ms=style.get("ms", 4), marker=style["marker"],
-                                ls=style["ls"], label=f"{name}, {reference}" if ref else name)
-            ax.set_xscale("log")
-            ax.set_xticks(sorted(set(t["width"].tolist())))
-            plotting.plain_log_axis(ax.xaxis)
-            ax.set_xlabel("width factor")
-            ax.set_ylabel(label)
-        axes[1].legend(fontsize=7, frameon=False)
-        fig.suptitle(plotting.wrap(title))
-        fig.tight_layout()
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+    for ax, column, label in zip(axes, ("train_accuracy", "test_accuracy"), ("training accuracy", "test accuracy")):
+        for role in roles:
+            rows = t["role"] == role
+            for i, name in enumerate(dict.fromkeys(t["name"][rows].tolist())):
+                kind = t["kind"][rows & (t["name"] == name)][0]
+                w, mean, std = series(t, role, name, column)
+                style = NETWORK_STYLE if kind == "network" else LINEAR_STYLE
+                ref = role == "reference"
+                ax.errorbar(w, mean, yerr=std, color=REFERENCE_COLOR if ref else plotting.MODEL_COLORS[i % 5],
+                            capsize=2, lw=1 if ref else 1.5, ms=style.get("ms", 4), marker=style["marker"],
+                            ls=style["ls"], label=f"{name}, {reference}" if ref else name)
+        ax.set_xscale("log")
+        ax.set_xticks(sorted(set(t["width"].tolist())))
+        plotting.plain_log_axis(ax.xaxis)
+        ax.set_xlabel("width factor")
+        ax.set_ylabel(label)
+    axes[1].legend(fontsize=7, frameon=False)
+    fig.suptitle(title)
     return fig
 
 

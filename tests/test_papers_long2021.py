@@ -290,14 +290,6 @@ def test_fig16_claims():
     assert verdicts(fails) == [False, False]
 
 
-def test_confidence_intervals_are_sd_over_root_n():
-    mean, half, n = common.ci([1.0, 2.0, 3.0, NAN])
-    assert (mean, n) == (2.0, 3) and half == pytest.approx(1.0 / math.sqrt(3))
-    assert np.isnan(common.ci([1.0])[1]) and common.ci([])[2] == 0
-    assert common.slope_vs_log([0.01, 0.1], [1.0, 3.0]) == pytest.approx(2.0)
-    assert np.isnan(common.slope_vs_log([0.1], [1.0]))
-
-
 def test_every_figure_draws_its_axes_from_a_table():
     """Each plot names its axes (the workflow test checks the PDFs; this, the drawing code on odd tables)."""
     import matplotlib.pyplot as plt

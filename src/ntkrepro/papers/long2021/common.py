@@ -15,6 +15,7 @@ from matplotlib.ticker import NullFormatter
 from ... import io, plotting
 from ...claims import Claim, check
 from ...errors import ConfigError
+from ...figure_stats import gap, mean_ci, mean_finite, slope_vs_log  # noqa: F401  (figure modules use c.mean_finite, c.slope_vs_log)
 from ...models import build_model, parameter_count
 from ...pipeline import Evaluation, Kernel, Metrics
 from ...training import FINAL
@@ -213,15 +214,6 @@ def read_evaluation(path) -> dict:
     return {(str(m), k, str(q)): float(v) for m, k, q, v in zip(t["measure"], kinds, t["quantity"], t["value"])}
 
 
-def ci(values: list[float]) -> tuple[float, float, int]:
-    """Mean, confidence half-width sd/√n (sample sd, as Long's code; NaN for one value) and n."""
-    v = np.asarray([x for x in values if np.isfinite(x)], dtype=np.float64)
-    if len(v) == 0:
-        return float("nan"), float("nan"), 0
-    half = float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else float("nan")
-    return float(v.mean()), half, len(v)
-
-
 def series_table(items, x: str, series: dict[str, tuple]) -> dict:
     """One row per (model, task, augmentation, x, series): mean, ci and n over seeds of a quantity of
     the evaluation files; ``series`` maps a series name to its (measure, kind, quantity)."""
@@ -234,7 +226,7 @@ def series_table(items, x: str, series: dict[str, tuple]) -> dict:
                 groups.setdefault(k, []).append(values[key])
     cols = {c: [] for c in ("model", "task", "group", "augmentation", x, "series", "mean", "ci", "n")}
     for k, values in groups.items():
-        mean, half, n = ci(values)
+        mean, half, n = mean_ci(values)
         for c, v in zip(("model", "task", "group", "augmentation", x, "series"), k):
             cols[c].append(v)
         cols["mean"].append(mean)
@@ -273,21 +265,6 @@ def value_at(t, model, task, series, xval, x="epoch", augmentation=0) -> float:
     xs, ys, _ = curve(t, model, task, series, x, augmentation)
     hit = np.flatnonzero(xs == xval)
     return float(ys[hit[0]]) if len(hit) else float("nan")
-
-
-def slope_vs_log(xs, ys) -> float:
-    """Least-squares slope of y against log10(x) (NaN with fewer than two distinct finite points)."""
-    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
-    ok = np.isfinite(xs) & np.isfinite(ys) & (xs > 0)
-    if ok.sum() < 2 or np.ptp(xs[ok]) == 0:
-        return float("nan")
-    return float(np.polyfit(np.log10(xs[ok]), ys[ok], 1)[0])
-
-
-def mean_finite(values) -> float:
-    v = np.asarray(list(values), dtype=np.float64)
-    v = v[np.isfinite(v)]
-    return float(v.mean()) if len(v) else float("nan")
 
 
 def claim(text: str, statistic: str, value: float, test) -> Claim:
@@ -425,8 +402,7 @@ def gaps(t, minuend: str, subtrahend: str, x: str = "epoch", augmentation: int =
     for model, task, _ in keys or panels(t):
         xa, a, _ = curve(t, model, task, minuend, x, augmentation)
         xb, b, _ = curve(t, model, task, subtrahend, x, augmentation)
-        both = np.intersect1d(xa, xb)
-        out.append((both, a[np.isin(xa, both)] - b[np.isin(xb, both)]))
+        out.append(gap(xa, a, xb, b))
     return out
 
 

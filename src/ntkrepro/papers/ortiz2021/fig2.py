@@ -6,7 +6,7 @@ import numpy as np
 
 from ... import plotting, tables
 from ...claims import Claim, check
-from ...metrics import spearman
+from ...figure_stats import spearman
 from ...pipeline import Needs
 from .common import FORMS, INDICES, MODELS, eigenfunction_indices, eigenfunction_task, scale_text
 

@@ -6,7 +6,8 @@ import numpy as np
 
 from ... import io, plotting
 from ...claims import Claim, check
-from ...metrics import iterations_to_loss, spearman
+from ...figure_stats import spearman
+from ...metrics import iterations_to_loss
 from ...pipeline import Metrics, Needs
 from .common import INDICES, MODEL, eigenfunction_indices, eigenfunction_task, scale_text
 

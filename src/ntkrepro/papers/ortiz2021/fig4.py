@@ -7,7 +7,7 @@ import numpy as np
 from ... import nads, plotting, tables
 from ...claims import Claim, check
 from ...errors import ConfigError
-from ...metrics import spearman
+from ...figure_stats import spearman
 from ...pipeline import Needs, Nads
 from .common import FORMS, INDICES, MODELS
 

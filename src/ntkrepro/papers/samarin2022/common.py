@@ -10,6 +10,7 @@ import numpy as np
 from ... import analysis, data, io, models, plotting, tables
 from ...claims import Claim, check, untested
 from ...errors import ConfigError
+from ...figure_stats import gap, over_seeds
 
 MODEL = {"type": "string", "pattern": "^[a-z0-9][a-z0-9.-]*$"}
 NAME = {"type": ["string", "null"], "default": None}
@@ -126,11 +127,9 @@ def accuracy_table(inputs, params) -> dict:
 
 
 def series(t, role: str, name: str, column: str):
-    """(widths, mean, standard deviation over seeds) of ``column`` for one dataset role and model name."""
+    """(widths, mean, standard deviation over seeds, ddof=0) of ``column`` for one dataset role and model name."""
     rows = (t["role"] == role) & (t["name"] == name)
-    w = np.unique(t["width"][rows])
-    values = [t[column][rows & (t["width"] == x)] for x in w]
-    return w, np.array([np.mean(v) for v in values]), np.array([np.std(v) for v in values])
+    return over_seeds(t["width"][rows], t[column][rows], ddof=0)
 
 
 def plot_accuracy(t, title: str, *, reference: str | None = None):
@@ -163,10 +162,8 @@ def plot_accuracy(t, title: str, *, reference: str | None = None):
 
 def gaps(t, role: str, net: str, lin: str, column: str = "test_accuracy") -> dict:
     """Per width: mean accuracy of ``net`` minus that of ``lin``, in percentage points."""
-    w_net, a, _ = series(t, role, net, column)
-    w_lin, b, _ = series(t, role, lin, column)
-    by = dict(zip(w_lin.tolist(), b))
-    return {w: 100 * (x - by[w]) for w, x in zip(w_net.tolist(), a) if w in by}
+    widths, difference = gap(*series(t, role, net, column)[:2], *series(t, role, lin, column)[:2])
+    return dict(zip(widths.tolist(), 100 * difference))
 
 
 def gain(t, role: str, name: str, column: str = "test_accuracy") -> float:

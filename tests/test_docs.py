@@ -8,7 +8,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs/api.md"
 
 def test_the_api_examples_run(capsys):
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
-    assert len(blocks) == 5
+    assert len(blocks) == 6
     namespace: dict = {}
     for block in blocks:
         exec(compile(block, str(DOC), "exec"), namespace)
@@ -19,6 +19,9 @@ def test_the_api_examples_run(capsys):
     assert "Jacobian materialized: True" in out
     # above 0.91, the share of the test digits that are not 3s
     assert float(re.search(r"linearized LeNet test accuracy ([\d.]+)", out).group(1)) > 0.93
+    low, high = map(float, re.search(r"95% interval \[(-?[\d.]+), (-?[\d.]+)\] over 3 seeds", out).groups())
+    assert low < -0.5 < high  # the exponent the example's errors were drawn with
+    assert "figure 6 x axis: epoch $t$" in out
 
 
 README = DOC.parents[1] / "README.md"

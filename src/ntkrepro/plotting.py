@@ -48,9 +48,10 @@ def characters(inches: float, fontsize: float) -> int:
 
 def fit_texts(fig) -> None:
     """Wrap the suptitle to the figure's width, and each panel's title, x label and y label to its
-    panel's width or height, so that constrained layout can keep them inside the canvas. Mathtext
-    (``$...$``) is never broken. A panel's height is taken at 3/4 of its place before layout: the
-    layout takes room from it for the titles and legends above and below it."""
+    panel's width or height, so that constrained layout can keep them inside the canvas. A text with
+    mathtext (``$...$``) stays as written: a break could fall inside it. A panel's height is taken at
+    3/4 of its place before layout: the layout takes room from it for the titles and legends above and
+    below it."""
     width, height = fig.get_size_inches()
 
     def fit(text, inches):

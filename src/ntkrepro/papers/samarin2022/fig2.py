@@ -4,8 +4,8 @@ MNIST, against the width factor."""
 from ... import plotting
 from ...claims import Claim
 from ...pipeline import Needs
-from .common import (MODEL, accuracy_runs, accuracy_table, gap_claims, plot_accuracy, scale_text, seeds, width_label,
-                     widths)
+from .accuracy import accuracy_runs, accuracy_table, gap_claims, plot_accuracy
+from .common import MODEL, scale_text, seeds, width_label, widths
 
 SCHEMA = {"type": "object", "additionalProperties": False, "properties": {"model": {**MODEL, "default": None,
                                                                                      "type": ["string", "null"]}}}

@@ -4,8 +4,8 @@ each direction); the unshifted results are kept beside them for the comparison t
 from ... import plotting
 from ...claims import Claim
 from ...pipeline import Needs
-from .common import (MODEL, accuracy_runs, accuracy_table, gap_claims, harder_claim, plot_accuracy, scale_text,
-                     seeds, shift_text, shifted, width_label, widths)
+from .accuracy import accuracy_runs, accuracy_table, gap_claims, harder_claim, plot_accuracy
+from .common import MODEL, scale_text, seeds, shift_text, shifted, width_label, widths
 from .fig2 import NAMES
 
 SCHEMA = {"type": "object", "additionalProperties": False, "properties": {"model": {**MODEL, "default": None,

@@ -4,8 +4,8 @@ default the paper's dataset, so at the default scale this figure shares Figure 2
 from ... import plotting
 from ...claims import Claim, check, untested
 from ...pipeline import Needs
-from .common import (MODEL, NAME, accuracy_runs, accuracy_table, check_dataset, gap_claims, harder_claim, plot_accuracy,
-                     seeds, series, width_label, widths)
+from .accuracy import accuracy_runs, accuracy_table, gap_claims, harder_claim, plot_accuracy, series
+from .common import MODEL, NAME, check_dataset, seeds, width_label, widths
 from .fig2 import NAMES
 
 SCHEMA = {

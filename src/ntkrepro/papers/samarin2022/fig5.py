@@ -5,7 +5,8 @@ ImageNet folder (a dataset named under datasets:, e.g. name: imagefolder)."""
 from ... import plotting
 from ...claims import Claim, check
 from ...pipeline import Needs
-from .common import MODEL, WIDTHS, accuracy_runs, accuracy_table, check_dataset, gain, gaps, plot_accuracy, seeds, width_label
+from .accuracy import accuracy_runs, accuracy_table, gain, gaps, plot_accuracy
+from .common import MODEL, WIDTHS, check_dataset, seeds, width_label
 
 SCHEMA = {
     "type": "object",

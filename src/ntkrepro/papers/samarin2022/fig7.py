@@ -8,7 +8,8 @@ import numpy as np
 from ... import plotting
 from ...claims import Claim, check
 from ...pipeline import Needs
-from .common import read_eigenvalues, shift_text, shifted, spectrum, spectrum_requests, steps, width_label, widths, zero_rtol
+from .common import shift_text, shifted, width_label, widths, zero_rtol
+from .jacobian_spectra import read_eigenvalues, spectrum, spectrum_requests, steps
 
 SCHEMA = {"type": "object", "additionalProperties": False, "properties": {}}
 COLUMNS = ("role", "dataset", "width", "index", "eigenvalue", "singular_value", "of", "rank", "smallest_nonzero",

@@ -140,3 +140,13 @@ def test_legend_clashes_are_found():
         assert "legend 'line of left' overlaps legend 'line of right'" in legend_clashes(fig, drawn(fig))
     finally:
         plt.close(fig)
+
+
+def test_a_pdf_lists_its_wrapped_labels_on_one_line(tmp_path):
+    from workflow_helpers import pdf_keywords
+
+    fig = figure_modules(PAPERS["long2021"])["fig6"].plot(long_epoch_table(), "the title")
+    label = fig.axes[0].get_ylabel()
+    assert "\n" in label and " ".join(label.split("\n")) == "alignment with the conjugate kernel"  # wrapped to its panel
+    plotting.save(fig, tmp_path / "fig6.pdf", 100)
+    assert "alignment with the conjugate kernel" in pdf_keywords(tmp_path / "fig6.pdf")

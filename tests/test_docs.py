@@ -8,7 +8,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs/api.md"
 
 def test_the_api_examples_run(capsys):
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
-    assert len(blocks) == 9
+    assert len(blocks) == 10
     namespace: dict = {}
     for block in blocks:
         exec(compile(block, str(DOC), "exec"), namespace)
@@ -31,6 +31,9 @@ def test_the_api_examples_run(capsys):
     assert "serial(Conv(3, W_std=1.4142135623730951, b_std=0.1), Relu(), Flatten(), Dense(" in out
     # the finite-width fluctuation of a 512-channel network (measured 0.06)
     assert float(re.search(r"against the infinite one: relative gap ([\d.]+)", out).group(1)) < 0.15
+    low, high = map(float, re.search(r"95% interval \[(-?[\d.]+), (-?[\d.]+)\] over 3 seeds", out).groups())
+    assert low < -0.5 < high  # the exponent the example's errors were drawn with
+    assert "figure 6 x axis: epoch $t$" in out
 
 
 README = DOC.parents[1] / "README.md"

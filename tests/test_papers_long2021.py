@@ -281,6 +281,18 @@ def test_fig15_claims():
     assert verdicts(fig15.claims(budget_table({60000: 0.06, 80000: 0.04, 100000: 0.035}))) == [False]
 
 
+def test_fig15_table_is_the_mean_and_ci_over_seeds_of_each_budgets_error(tmp_path):
+    runs = []
+    for seed, accuracies in ((0, [0.5, 0.9, 0.96]), (1, [0.5, 0.8, 0.98])):
+        path = tmp_path / f"seed{seed}.csv"
+        path.write_text("epoch,test_accuracy\n" + "".join(f"{e},{a}\n" for e, a in zip((0, 1, 10), accuracies)))
+        runs.append(({"model": "VGG", "task": "3 vs 8", "group": "mnist", "budget": 60000, "parameters": 59000,
+                      "seed": seed}, path))
+    t = fig15.table({"metrics": runs}, {"epochs": [1, 10]})
+    assert t["epoch"] == [1, 10] and t["n"] == [2, 2]
+    assert t["mean"] == pytest.approx([0.15, 0.03]) and t["ci"] == pytest.approx([0.05, 0.01])  # sd/√n, ddof=1
+
+
 def test_fig16_claims():
     holds = fig16.claims(table([row(vgg(), {0: 0.5, 10: 0.05}, NET), row(vgg(), {0: 0.5, 10: 0.03}, NET, aug=1),
                                 row(vgg(), {0: 0.5, 10: 0.04}, SVM), row(vgg(), {0: 0.5, 10: 0.03}, SVM, aug=1)]))
@@ -288,14 +300,6 @@ def test_fig16_claims():
     fails = fig16.claims(table([row(vgg(), {0: 0.5, 10: 0.03}, NET), row(vgg(), {0: 0.5, 10: 0.05}, NET, aug=1),
                                 row(vgg(), {0: 0.5, 10: 0.03}, SVM), row(vgg(), {0: 0.5, 10: 0.04}, SVM, aug=1)]))
     assert verdicts(fails) == [False, False]
-
-
-def test_confidence_intervals_are_sd_over_root_n():
-    mean, half, n = common.ci([1.0, 2.0, 3.0, NAN])
-    assert (mean, n) == (2.0, 3) and half == pytest.approx(1.0 / math.sqrt(3))
-    assert np.isnan(common.ci([1.0])[1]) and common.ci([])[2] == 0
-    assert common.slope_vs_log([0.01, 0.1], [1.0, 3.0]) == pytest.approx(2.0)
-    assert np.isnan(common.slope_vs_log([0.1], [1.0]))
 
 
 def test_every_figure_draws_its_axes_from_a_table():

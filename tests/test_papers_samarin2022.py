@@ -23,7 +23,7 @@ from ntkrepro.errors import ConfigError, DatasetUnavailable
 from ntkrepro.linearize import Linearized
 from ntkrepro.models import build_model, initialize, parameter_count
 from ntkrepro.papers import load_all
-from ntkrepro.papers.samarin2022 import common, fig2, fig3, fig4, fig5, fig6, fig7, table1, table2
+from ntkrepro.papers.samarin2022 import accuracy, fig2, fig3, fig4, fig5, fig6, fig7, jacobian_spectra, table1, table2
 from ntkrepro.pipeline.plan import Plan
 
 from test_config import ROOT, SCHEMA, merged
@@ -184,20 +184,20 @@ def test_effective_rank_and_spectrum_against_numpy(rows, cols):
     lam = np.linalg.eigvalsh(J @ J.T)
     sigma = np.linalg.svd(J, compute_uv=False)
     rank = min(rows, cols)
-    got = common.spectrum(lam, 1e-10, "jacobian")
+    got = jacobian_spectra.spectrum(lam, 1e-10, "jacobian")
     assert got["rank"] == rank
     assert got["erank_jacobian"] == pytest.approx(numpy_erank(sigma), rel=1e-9)
     assert got["erank_kernel"] == pytest.approx(numpy_erank(sigma**2), rel=1e-9)
     assert got["smallest_nonzero"] == pytest.approx(sigma[rank - 1], rel=1e-6)
     assert got["condition_number"] == pytest.approx(np.linalg.cond(J), rel=1e-6)
-    kernel = common.spectrum(lam, 1e-10, "kernel")
+    kernel = jacobian_spectra.spectrum(lam, 1e-10, "kernel")
     assert kernel["smallest_nonzero"] == pytest.approx(sigma[rank - 1] ** 2, rel=1e-6)
     assert kernel["condition_number"] == pytest.approx(np.linalg.cond(J) ** 2, rel=1e-6)
 
 
 def test_effective_rank_of_equal_values_is_their_count():
     """Eigenvalues at most rtol·λ_max (1e-12 here) and rounding below zero count as zero."""
-    got = common.spectrum(np.array([4.0, 4.0, 4.0, 1e-12, 0.0, -1e-14]), 1e-10, "kernel")
+    got = jacobian_spectra.spectrum(np.array([4.0, 4.0, 4.0, 1e-12, 0.0, -1e-14]), 1e-10, "kernel")
     assert got["erank_kernel"] == pytest.approx(3) and got["erank_jacobian"] == pytest.approx(3) and got["rank"] == 3
     assert got["smallest_nonzero"] == 4.0 and got["condition_number"] == 1.0
 
@@ -269,12 +269,12 @@ def as_csv(columns, tmp_path, name="t"):
 
 def accuracy_columns(series: dict, seeds=(42, 43)):
     """series: {(role, name, kind): {width: (train, test)}} -> the columns of Figures 2-5."""
-    cols = {k: [] for k in common.LABELS + ("train_accuracy", "test_accuracy")}
+    cols = {k: [] for k in accuracy.LABELS + ("train_accuracy", "test_accuracy")}
     for (role, name, kind), by_width in series.items():
         for w, (train, test) in by_width.items():
             for i, seed in enumerate(seeds):
                 noise = 0.001 * (i - 0.5)
-                for k, v in zip(common.LABELS, (role, "mnist", name, kind, w, seed)):
+                for k, v in zip(accuracy.LABELS, (role, "mnist", name, kind, w, seed)):
                     cols[k].append(v)
                 cols["train_accuracy"].append(train + noise)
                 cols["test_accuracy"].append(test + noise)
@@ -365,7 +365,7 @@ def spectrum_columns(spectra: dict):
     """spectra: {(role, width): eigenvalues}, decreasing."""
     cols = {k: [] for k in fig7.COLUMNS}
     for (role, w), lam in spectra.items():
-        s = common.spectrum(np.array(lam, dtype=float), 1e-12, "jacobian")
+        s = jacobian_spectra.spectrum(np.array(lam, dtype=float), 1e-12, "jacobian")
         for i, (l, v) in enumerate(zip(lam, s["values"]), start=1):
             for k, x in zip(fig7.COLUMNS, (role, "d", w, i, l, v, "jacobian", s["rank"], s["smallest_nonzero"],
                                            s["condition_number"])):

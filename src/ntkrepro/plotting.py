@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import matplotlib
@@ -32,17 +33,72 @@ def wrap(title: str, width: int = 90) -> str:
     return "\n".join(textwrap.fill(line, width) for line in title.split("\n"))
 
 
-def fitted(fig, title: str) -> str:
-    """The title wrapped to the figure's width (about 12 characters of the title font per inch)."""
-    return wrap(title, max(30, int(fig.get_figwidth() * 12)))
-
-
 def texts(fig) -> list[str]:
-    """The figure's titles and axis labels, as drawn."""
+    """The figure's titles and axis labels, each on one line (as written, before wrapping)."""
     out = [fig._suptitle.get_text()] if fig._suptitle is not None else []
     for ax in fig.axes:
         out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
-    return [t for t in out if t]
+    return [" ".join(t.split("\n")) for t in out if t]
+
+
+def characters(inches: float, fontsize: float) -> int:
+    """How many characters of a font size fit in a length (a character is about 0.6 em wide)."""
+    return max(12, int(inches * 72 / (0.6 * fontsize)))
+
+
+def fit_texts(fig) -> None:
+    """Wrap the suptitle to the figure's width, and each panel's title, x label and y label to its
+    panel's width or height, so that constrained layout can keep them inside the canvas. A text with
+    mathtext (``$...$``) stays as written: a break could fall inside it. A panel's height is taken at
+    3/4 of its place before layout: the layout takes room from it for the titles and legends above and
+    below it."""
+    width, height = fig.get_size_inches()
+
+    def fit(text, inches):
+        words = text.get_text()
+        if words and "$" not in words:
+            text.set_text(wrap(words, characters(inches, text.get_fontsize())))
+
+    if fig._suptitle is not None:
+        fit(fig._suptitle, width)
+    for ax in fig.axes:
+        if ax.get_visible():
+            box = ax.get_position()
+            fit(ax.title, box.width * width)
+            fit(ax.xaxis.label, box.width * width)
+            fit(ax.yaxis.label, 0.75 * box.height * height)
+
+
+def legend_below(fig, axes, fontsize: float = 6) -> None:
+    """One legend for all ``axes`` below the figure (each label once, in order of appearance), in as
+    many columns as the figure's width holds: never over a panel, never over another legend."""
+    entries = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    if not entries:
+        return
+    column = 0.6 * fontsize * max(map(len, entries)) + 3 * fontsize  # the label and its marker, in points
+    ncol = max(1, min(len(entries), int(fig.get_figwidth() * 72 * 0.95 // column)))
+    fig.legend(list(entries.values()), list(entries), fontsize=fontsize, frameon=False, ncol=ncol,
+               loc="outside lower center")
+
+
+def styled(plot):
+    """A figure module's ``plot(table, title)`` drawn in STYLE with constrained layout, its texts
+    fitted to the canvas: every figure gets its look and layout here, whoever calls it (the figure
+    rule, docs/render_figures.py, a notebook)."""
+
+    @functools.wraps(plot)
+    def draw(table, title):
+        with plt.rc_context(STYLE):
+            fig = plot(table, title)
+            fit_texts(fig)
+            if fig.get_layout_engine() is None:
+                fig.set_layout_engine("constrained")
+        return fig
+
+    return draw
 
 
 def index_axis(ax, values) -> None:

@@ -1,19 +1,12 @@
-"""What the figures of Long 2021 share: the settings (architecture x task), the requests for a
-setting's network states (epochs of the Keras-default run, learning rates trained to a loss target,
-with or without augmentation), the tables (mean and confidence interval over seeds of each measure)
-and the drawing and claim helpers."""
+"""What the figures of Long 2021 share: their schema pieces, the settings (architecture x task), the
+requests for a setting's network states (epochs of the Keras-default run, learning rates trained to
+a loss target, with or without augmentation), the scale line and parameter counts. Their tables are
+built and read back in ``results``, drawn in ``drawing``."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
-import numpy as np
-from matplotlib.ticker import NullFormatter
-
-from ... import io, plotting
-from ...claims import Claim, check
 from ...errors import ConfigError
 from ...models import build_model, parameter_count
 from ...pipeline import Evaluation, Kernel, Metrics
@@ -35,11 +28,6 @@ FAMILY_NAMES = {"shift": "translation", "zoom": "zoom", "rotation": "rotation", 
 # the panels of the invariance figures: (model, group, title)
 INVARIANCE_PANELS = (("VGG", "mnist", "(a) VGG-like, MNIST tasks"), ("MLP", "mnist", "(b) fully connected, MNIST tasks"),
                      ("VGG", "cifar", "(c) VGG-like, cat vs dog"), ("mega-VGG", "mnist", "(d) mega-VGG-like"))
-# a quantity of the evaluation files: (measure, kind, quantity)
-SVM = ("svm", "ntk", "test_error")
-SVM_CONJUGATE = ("svm", "conjugate", "test_error")
-NETWORK = ("network", "", "test_error")
-ALIGNMENT = ("alignment", "conjugate", "alignment")
 
 
 @dataclass(frozen=True)
@@ -205,151 +193,6 @@ def lr_needs(ctx, group_settings, augmented_too: bool = False, split: str | None
     return items
 
 
-# ---- tables ---------------------------------------------------------------------------------
-
-def read_evaluation(path) -> dict:
-    t = io.read_csv(path)
-    kinds = ["" if isinstance(k, float) else str(k) for k in t["kind"]]
-    return {(str(m), k, str(q)): float(v) for m, k, q, v in zip(t["measure"], kinds, t["quantity"], t["value"])}
-
-
-def ci(values: list[float]) -> tuple[float, float, int]:
-    """Mean, confidence half-width sd/√n (sample sd, as Long's code; NaN for one value) and n."""
-    v = np.asarray([x for x in values if np.isfinite(x)], dtype=np.float64)
-    if len(v) == 0:
-        return float("nan"), float("nan"), 0
-    half = float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else float("nan")
-    return float(v.mean()), half, len(v)
-
-
-def series_table(items, x: str, series: dict[str, tuple]) -> dict:
-    """One row per (model, task, augmentation, x, series): mean, ci and n over seeds of a quantity of
-    the evaluation files; ``series`` maps a series name to its (measure, kind, quantity)."""
-    groups: dict[tuple, list[float]] = {}
-    for lab, path in items:
-        values = read_evaluation(path)
-        for name, key in series.items():
-            if key in values:
-                k = (lab["model"], lab["task"], lab["group"], lab["augmentation"], lab[x], name)
-                groups.setdefault(k, []).append(values[key])
-    cols = {c: [] for c in ("model", "task", "group", "augmentation", x, "series", "mean", "ci", "n")}
-    for k, values in groups.items():
-        mean, half, n = ci(values)
-        for c, v in zip(("model", "task", "group", "augmentation", x, "series"), k):
-            cols[c].append(v)
-        cols["mean"].append(mean)
-        cols["ci"].append(half)
-        cols["n"].append(n)
-    return cols
-
-
-def invariance_series(families=("shift", "zoom", "rotation", "swap")) -> dict:
-    return {f"invariance {FAMILY_NAMES[f]}": ("invariance", "ntk", f) for f in families}
-
-
-# ---- reading a table back -------------------------------------------------------------------
-
-def curve(t, model: str, task: str, series: str, x: str = "epoch", augmentation: int = 0, group: str | None = None):
-    """(x, mean, ci) of one series, sorted by x (empty arrays if the table has none)."""
-    rows = (t["model"] == model) & (t["series"] == series) & (t["augmentation"] == augmentation)
-    if task is not None:
-        rows &= t["task"] == task
-    if group is not None:
-        rows &= t["group"] == group
-    order = np.argsort(t[x][rows])
-    return t[x][rows][order], t["mean"][rows][order], t["ci"][rows][order]
-
-
-def panels(t, models=None, groups=None) -> list[tuple[str, str, str]]:
-    """(model, task, group) present in the table, in its order."""
-    seen = []
-    for m, task, g in zip(t["model"], t["task"], t["group"]):
-        if (models is None or m in models) and (groups is None or g in groups) and (m, task, g) not in seen:
-            seen.append((m, task, g))
-    return seen
-
-
-def value_at(t, model, task, series, xval, x="epoch", augmentation=0) -> float:
-    xs, ys, _ = curve(t, model, task, series, x, augmentation)
-    hit = np.flatnonzero(xs == xval)
-    return float(ys[hit[0]]) if len(hit) else float("nan")
-
-
-def slope_vs_log(xs, ys) -> float:
-    """Least-squares slope of y against log10(x) (NaN with fewer than two distinct finite points)."""
-    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
-    ok = np.isfinite(xs) & np.isfinite(ys) & (xs > 0)
-    if ok.sum() < 2 or np.ptp(xs[ok]) == 0:
-        return float("nan")
-    return float(np.polyfit(np.log10(xs[ok]), ys[ok], 1)[0])
-
-
-def mean_finite(values) -> float:
-    v = np.asarray(list(values), dtype=np.float64)
-    v = v[np.isfinite(v)]
-    return float(v.mean()) if len(v) else float("nan")
-
-
-def claim(text: str, statistic: str, value: float, test) -> Claim:
-    return Claim(text, statistic, float(value), check(float(value), test))
-
-
-# ---- drawing --------------------------------------------------------------------------------
-
-SERIES_STYLE = {
-    "svm after kernel": dict(color="#1f77b4", ls="-", marker="o"),
-    "network": dict(color="#d62728", ls="--", marker="s"),
-    "svm conjugate kernel": dict(color="#2ca02c", ls="-.", marker="^"),
-}
-TASK_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
-
-
-def errorbar(ax, xs, ys, es, **style):
-    es = np.where(np.isfinite(es), es, 0.0)
-    ax.errorbar(xs, ys, yerr=es, ms=3, capsize=2, lw=1.2, **style)
-
-
-def epoch_axis(ax, epochs=None):
-    """A symmetric-log epoch axis (0 included) with a tick at each epoch shown."""
-    ax.set_xscale("symlog", linthresh=1)
-    plotting.plain_log_axis(ax.xaxis)
-    if epochs is not None and len(epochs):
-        ticks = sorted({int(e) for e in epochs})
-        ax.set_xticks(ticks, [str(e) for e in ticks])
-    ax.set_xlabel("kernel training epochs")
-
-
-def lr_axis(ax, lrs=None):
-    """A log learning-rate axis with a plain tick at each rate shown."""
-    ax.set_xscale("log")
-    if lrs is not None and len(lrs):
-        ticks = sorted({float(v) for v in lrs})
-        ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
-        ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("learning rate (trained to the loss target)")
-
-
-def grid(n: int, width: float = 3.3, height: float = 2.6):
-    cols = min(n, 3)
-    rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows + 0.6 * rows), squeeze=False,
-                             layout="constrained")
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
-    return fig, list(axes.flat[:n])
-
-
-def finish(fig, axes, title: str):
-    # below each panel, never over its data (the panels' curves fill their axes)
-    for ax in axes:
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=6, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
-    fig.suptitle(plotting.wrap(title, 110), fontsize=8)
-    return fig
-
-
-# ---- scale line and parameter counts ----------------------------------------------------------
-
 def scale_text(ctx) -> str:
     p = ctx.paper
     dataset = p["dataset"] or ctx.config["dataset"]["name"]
@@ -375,95 +218,3 @@ def parameters(ctx, model: str, dataset: str) -> int:
 
 def metrics_request(ctx, setting: Setting, recipe: str, seed: int, model: str | None = None) -> Metrics:
     return Metrics(ctx.run(setting.task, model or setting.model, recipe=recipe, seed=seed, dataset=setting.dataset))
-
-
-def line(ax, t, x, model, task, series, *, augmentation=0, label=None, **style):
-    xs, ys, es = curve(t, model, task, series, x, augmentation)
-    if len(xs):
-        errorbar(ax, xs, ys, es, label=label, **style)
-
-
-def task_color(tasks: list, task: str) -> str:
-    return TASK_COLORS[list(tasks).index(task) % len(TASK_COLORS)]
-
-
-def tasks_of(t, model=None, group=None) -> list:
-    return [task for m, task, g in panels(t) if (model is None or m == model) and (group is None or g == group)]
-
-
-def short(task: str) -> str:
-    """A task label short enough for a legend."""
-    return task.split(" of ")[0] if " (stand-in" in task else task
-
-
-def panel_name(model: str, task: str) -> str:
-    return f"{model}, {short(task)}" + (" (stand-in)" if "(stand-in" in task else "")
-
-
-def setting_panels(t, title: str, x: str, series: list[str], ylabel: str, augmentations=(0,)):
-    """One panel per (model, task) of the table, each with the given series (and augmentations)."""
-    keys = panels(t)
-    fig, axes = grid(len(keys))
-    for ax, (model, task, _) in zip(axes, keys):
-        for name in series:
-            for aug in augmentations:
-                style = dict(SERIES_STYLE.get(name, {}))
-                if aug:
-                    style.update(mfc="white", alpha=0.8)
-                suffix = (", augmented" if aug else ", no augmentation") if len(augmentations) > 1 else ""
-                line(ax, t, x, model, task, name, augmentation=aug, label=name + suffix, **style)
-        if x == "epoch":
-            epoch_axis(ax, t["epoch"])
-        else:
-            lr_axis(ax, t["lr"])
-        ax.set_ylabel(ylabel)
-        ax.set_title(panel_name(model, task))
-    return finish(fig, axes, title)
-
-
-def gaps(t, minuend: str, subtrahend: str, x: str = "epoch", augmentation: int = 0, keys=None):
-    """Per (model, task): (x values both series have, series ``minuend`` − series ``subtrahend``)."""
-    out = []
-    for model, task, _ in keys or panels(t):
-        xa, a, _ = curve(t, model, task, minuend, x, augmentation)
-        xb, b, _ = curve(t, model, task, subtrahend, x, augmentation)
-        both = np.intersect1d(xa, xb)
-        out.append((both, a[np.isin(xa, both)] - b[np.isin(xb, both)]))
-    return out
-
-
-def lr_slopes(t, series: str, keys=None, augmentation: int = 0) -> dict:
-    """Per (model, task): least-squares slope of a series against log10(learning rate)."""
-    out = {}
-    for model, task, _ in keys or panels(t):
-        xs, ys, _ = curve(t, model, task, series, "lr", augmentation)
-        out[(model, task)] = slope_vs_log(xs, ys)
-    return out
-
-
-def lr_family_panels(t, title: str, augmentations=(0,)):
-    """Figures 11 and 14: one panel per transform for the MNIST tasks, one for cat vs dog."""
-    fig, axes = grid(4)
-    mnist = [(m, task) for m, task, g in panels(t) if g == "mnist"]
-    for ax, family in zip(axes, FAMILIES):
-        series = f"invariance {FAMILY_NAMES[family]}"
-        for i, (model, task) in enumerate(mnist):
-            for aug in augmentations:
-                line(ax, t, "lr", model, task, series, augmentation=aug, marker="o" if model == "VGG" else "s",
-                     color=TASK_COLORS[i % len(TASK_COLORS)], ls=":" if aug else "-", mfc="white" if aug else None,
-                     label=f"{model}, {task}" + (", augmented" if aug else ""))
-        lr_axis(ax, t["lr"])
-        ax.set_ylabel(f"{FAMILY_NAMES[family]} invariance")
-        ax.set_title(f"({'abc'[FAMILIES.index(family)]}) {FAMILY_NAMES[family]}, MNIST tasks")
-    ax = axes[3]
-    cifar = [(m, task) for m, task, g in panels(t) if g == "cifar"]
-    for model, task in cifar:
-        for i, family in enumerate(FAMILIES):
-            for aug in augmentations:
-                line(ax, t, "lr", model, task, f"invariance {FAMILY_NAMES[family]}", augmentation=aug, marker="o",
-                     color=TASK_COLORS[i], ls=":" if aug else "-", mfc="white" if aug else None,
-                     label=FAMILY_NAMES[family] + (", augmented" if aug else ""))
-    lr_axis(ax, t["lr"])
-    ax.set_ylabel("kernel invariance")
-    ax.set_title("(d) VGG-like, cat vs dog" + (" (stand-in)" if any("(stand-in" in k for _, k in cifar) else ""))
-    return finish(fig, axes, title)

@@ -1,11 +1,12 @@
 """Figure 11: translation, zoom and rotation invariance of the after kernel against the learning
 rate: (a-c) one transform each on the MNIST tasks, (d) all three for VGG on cat vs dog."""
 
+from ... import plotting
 from ...pipeline import Needs
-from . import common as c
+from . import common as c, drawing, results
 
 SCHEMA = c.LR_FIGURE
-SERIES = c.invariance_series(c.FAMILIES)
+SERIES = results.invariance_series(c.FAMILIES)
 
 
 def needs(ctx):
@@ -27,19 +28,20 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return c.series_table(inputs["eval"], "lr", SERIES)
+    return results.series_table(inputs["eval"], "lr", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
-    return c.lr_family_panels(t, title)
+    return drawing.lr_family_panels(t, title)
 
 
 def claims(t):
-    slope = c.mean_finite(v for series in SERIES for v in c.lr_slopes(t, series).values())
+    slope = results.mean_finite(v for series in SERIES for v in results.lr_slopes(t, series).values())
     stat = "mean over settings and transforms of the slope of invariance against log10(learning rate)"
     return [
-        c.claim("Abstract and introduction: the after kernels of networks trained with larger learning rates are more "
+        results.claim("Abstract and introduction: the after kernels of networks trained with larger learning rates are more "
                 "invariant to small shifts, rotations and zooms.", stat + "; holds if > 0", slope, lambda v: v > 0),
-        c.claim("Text on Figure 11: features obtained for larger learning rates are less invariant to these slight "
+        results.claim("Text on Figure 11: features obtained for larger learning rates are less invariant to these slight "
                 "transformations.", stat + "; holds if < 0", slope, lambda v: v < 0),
     ]

@@ -1,11 +1,12 @@
 """Figure 12: alignment between the after kernel and its conjugate projection on test data, against
 the learning rate."""
 
+from ... import plotting
 from ...pipeline import Needs
-from . import common as c
+from . import common as c, drawing, results
 
 SCHEMA = c.LR_FIGURE
-SERIES = {"alignment": c.ALIGNMENT}
+SERIES = {"alignment": results.ALIGNMENT}
 
 
 def needs(ctx):
@@ -26,27 +27,28 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return c.series_table(inputs["eval"], "lr", SERIES)
+    return results.series_table(inputs["eval"], "lr", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
-    fig, axes = c.grid(1, width=5.0, height=3.4)
+    fig, axes = drawing.grid(1, width=5.0, height=3.4)
     ax = axes[0]
-    for i, (model, task, _) in enumerate(c.panels(t)):
-        c.line(ax, t, "lr", model, task, "alignment", label=c.panel_name(model, task),
-               marker="o" if model == "VGG" else "s", color=c.TASK_COLORS[i % len(c.TASK_COLORS)])
-    c.lr_axis(ax, t["lr"])
+    for i, (model, task, _) in enumerate(results.panels(t)):
+        drawing.line(ax, t, "lr", model, task, "alignment", label=drawing.panel_name(model, task),
+               marker="o" if model == "VGG" else "s", color=drawing.TASK_COLORS[i % len(drawing.TASK_COLORS)])
+    drawing.lr_axis(ax, t["lr"])
     ax.set_ylabel("alignment with the conjugate kernel")
-    return c.finish(fig, axes, title)
+    return drawing.finish(fig, axes, title)
 
 
 def claims(t):
-    slopes = c.lr_slopes(t, "alignment")
-    vgg = c.mean_finite(v for (m, _), v in slopes.items() if m == "VGG")
-    mlp = c.mean_finite(v for (m, _), v in slopes.items() if m == "MLP")
+    slopes = results.lr_slopes(t, "alignment")
+    vgg = results.mean_finite(v for (m, _), v in slopes.items() if m == "VGG")
+    mlp = results.mean_finite(v for (m, _), v in slopes.items() if m == "MLP")
     stat = "mean over the {}'s settings of the slope of alignment against log10(learning rate); holds if {}"
     return [
-        c.claim("For VGG-like networks the alignment with the conjugate kernel is highest at the lowest learning rates.",
+        results.claim("For VGG-like networks the alignment with the conjugate kernel is highest at the lowest learning rates.",
                 stat.format("VGG", "< 0"), vgg, lambda v: v < 0),
-        c.claim("For fully connected networks the opposite holds.", stat.format("MLP", "> 0"), mlp, lambda v: v > 0),
+        results.claim("For fully connected networks the opposite holds.", stat.format("MLP", "> 0"), mlp, lambda v: v > 0),
     ]

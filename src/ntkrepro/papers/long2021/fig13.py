@@ -3,11 +3,12 @@ the learning rate, for each architecture and task."""
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
-from . import common as c
+from . import common as c, drawing, results
 
 SCHEMA = c.LR_FIGURE
-SERIES = {"svm after kernel": c.SVM, "svm conjugate kernel": c.SVM_CONJUGATE}
+SERIES = {"svm after kernel": results.SVM, "svm conjugate kernel": results.SVM_CONJUGATE}
 
 
 def needs(ctx):
@@ -28,22 +29,23 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return c.series_table(inputs["eval"], "lr", SERIES)
+    return results.series_table(inputs["eval"], "lr", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
-    return c.setting_panels(t, title, "lr", list(SERIES), "SVM test error")
+    return drawing.setting_panels(t, title, "lr", list(SERIES), "SVM test error")
 
 
 def claims(t):
-    per = c.gaps(t, "svm conjugate kernel", "svm after kernel", "lr")
-    gap = c.mean_finite(np.mean(g) for _, g in per if len(g))
-    slope = c.mean_finite(c.slope_vs_log(e, g) for e, g in per)
+    per = results.gaps(t, "svm conjugate kernel", "svm after kernel", "lr")
+    gap = results.mean_finite(np.mean(g) for _, g in per if len(g))
+    slope = results.mean_finite(results.slope_vs_log(e, g) for e, g in per)
     return [
-        c.claim("Generally the after kernel gives better accuracy than the conjugate kernel.",
+        results.claim("Generally the after kernel gives better accuracy than the conjugate kernel.",
                 "mean over settings and learning rates of SVM error (conjugate - after kernel); holds if > 0",
                 gap, lambda v: v > 0),
-        c.claim("The conjugate kernel is more competitive at higher learning rates.",
+        results.claim("The conjugate kernel is more competitive at higher learning rates.",
                 "mean over settings of the slope of that error gap against log10(learning rate); holds if < 0",
                 slope, lambda v: v < 0),
     ]

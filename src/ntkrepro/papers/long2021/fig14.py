@@ -1,11 +1,12 @@
 """Figure 14: translation, zoom and rotation invariance of the after kernel against the learning
 rate, for networks trained with and without data augmentation."""
 
+from ... import plotting
 from ...pipeline import Needs
-from . import common as c
+from . import common as c, drawing, results
 
 SCHEMA = c.LR_FIGURE
-SERIES = c.invariance_series(c.FAMILIES)
+SERIES = results.invariance_series(c.FAMILIES)
 
 
 def needs(ctx):
@@ -27,23 +28,24 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return c.series_table(inputs["eval"], "lr", SERIES)
+    return results.series_table(inputs["eval"], "lr", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
-    return c.lr_family_panels(t, title, augmentations=(0, 1))
+    return drawing.lr_family_panels(t, title, augmentations=(0, 1))
 
 
 def claims(t):
-    slopes = {(k, s): v for s in SERIES for k, v in c.lr_slopes(t, s, augmentation=1).items()}
-    cifar = [task for m, task, g in c.panels(t) if g == "cifar"]
-    mnist_slope = c.mean_finite(v for ((m, task), _), v in slopes.items() if task not in cifar)
-    cifar_slope = c.mean_finite(v for ((m, task), _), v in slopes.items() if task in cifar)
+    slopes = {(k, s): v for s in SERIES for k, v in results.lr_slopes(t, s, augmentation=1).items()}
+    cifar = [task for m, task, g in results.panels(t) if g == "cifar"]
+    mnist_slope = results.mean_finite(v for ((m, task), _), v in slopes.items() if task not in cifar)
+    cifar_slope = results.mean_finite(v for ((m, task), _), v in slopes.items() if task in cifar)
     return [
-        c.claim("With data augmentation too, a higher learning rate leads to less invariance to shifts, zooms and "
+        results.claim("With data augmentation too, a higher learning rate leads to less invariance to shifts, zooms and "
                 "rotations.", "mean over settings and transforms of the slope of invariance against log10(learning "
-                "rate), augmented runs; holds if < 0", c.mean_finite(slopes.values()), lambda v: v < 0),
-        c.claim("... and the effect is even greater on CIFAR-10.",
+                "rate), augmented runs; holds if < 0", results.mean_finite(slopes.values()), lambda v: v < 0),
+        results.claim("... and the effect is even greater on CIFAR-10.",
                 "mean slope on cat vs dog (or its stand-in) - mean slope on the MNIST tasks, augmented runs; "
                 "holds if < 0", cifar_slope - mnist_slope, lambda v: v < 0),
     ]

@@ -5,12 +5,12 @@ import math
 
 import numpy as np
 
-from ... import io
+from ... import io, plotting
 from ...errors import ConfigError
 from ...models import mlp as mlp_arch
 from ...models import vgg as vgg_arch
 from ...pipeline import Needs
-from . import common as c
+from . import common as c, drawing, results
 
 SCHEMA = {
     "type": "object",
@@ -90,7 +90,7 @@ def table(inputs, params) -> dict:
                 groups.setdefault(key, []).append(1.0 - float(m["test_accuracy"][hit[0]]))
     cols = {k: [] for k in ("model", "task", "group", "budget", "parameters", "epoch", "mean", "ci", "n")}
     for key, values in groups.items():
-        mean, half, n = c.ci(values)
+        mean, half, n = results.mean_ci(values)
         for name, v in zip(("model", "task", "group", "budget", "parameters", "epoch"), key):
             cols[name].append(v)
         cols["mean"].append(mean)
@@ -99,30 +99,31 @@ def table(inputs, params) -> dict:
     return cols
 
 
+@plotting.styled
 def plot(t, title):
-    fig, axes = c.grid(2, width=4.4, height=3.2)
+    fig, axes = drawing.grid(2, width=4.4, height=3.2)
     epochs = sorted(set(t["epoch"].astype(int)))
     styles = ["-", "--", ":", "-."]
     for ax, group, name in ((axes[0], "mnist", "(a) MNIST tasks"), (axes[1], "cifar", "(b) VGG-like, cat vs dog")):
-        keys = [(m, task) for m, task, g in c.panels(t) if g == group]
+        keys = [(m, task) for m, task, g in results.panels(t) if g == group]
         for i, (model, task) in enumerate(keys):
             for j, e in enumerate(epochs):
                 rows = (t["model"] == model) & (t["task"] == task) & (t["epoch"] == e)
                 order = np.argsort(t["parameters"][rows])
-                c.errorbar(ax, t["parameters"][rows][order], t["mean"][rows][order], t["ci"][rows][order],
-                           color=c.TASK_COLORS[i % len(c.TASK_COLORS)], ls=styles[j % len(styles)],
+                drawing.errorbar(ax, t["parameters"][rows][order], t["mean"][rows][order], t["ci"][rows][order],
+                           color=drawing.TASK_COLORS[i % len(drawing.TASK_COLORS)], ls=styles[j % len(styles)],
                            marker="o" if model == "VGG" else "s",
-                           label=f"{model}, {c.short(task)}, {e} epochs")
+                           label=f"{model}, {drawing.short(task)}, {e} epochs")
         ax.xaxis.set_major_formatter(lambda v, _: f"{v / 1000:g}K")  # 55000 60000 ... ran together
         ax.set_xlabel("parameters")
         ax.set_ylabel("network test error")
         ax.set_title(name + (" (stand-in)" if any("(stand-in" in k for _, k in keys) else ""))
-    return c.finish(fig, axes, title)
+    return drawing.finish(fig, axes, title)
 
 
 def claims(t):
     gains = []
-    for model, task, _ in c.panels(t):
+    for model, task, _ in results.panels(t):
         for e in np.unique(t["epoch"]):
             rows = (t["model"] == model) & (t["task"] == task) & (t["epoch"] == e)
             if rows.sum() >= 2:
@@ -130,6 +131,6 @@ def claims(t):
                 errors = t["mean"][rows][order]
                 gains.append(float(errors[0] - errors[-1]))
     value = max(gains) if gains else float("nan")
-    return [c.claim("The test error does not improve much as the model grows from about 60K to about 100K parameters.",
+    return [results.claim("The test error does not improve much as the model grows from about 60K to about 100K parameters.",
                     "largest over settings and epochs of test error (smallest budget) - (largest budget); "
                     f"holds if <= {NOT_MUCH}", value, lambda v: v <= NOT_MUCH)]

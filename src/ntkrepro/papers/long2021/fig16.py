@@ -2,13 +2,13 @@
 without data augmentation, against the epochs of training: (a) VGG-like and (b) fully connected
 networks on the MNIST tasks, (c) VGG-like on cat vs dog."""
 
-import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
-from . import common as c
+from . import common as c, drawing, results
 
 SCHEMA = c.EPOCH_FIGURE
-SERIES = {"svm after kernel": c.SVM, "network": c.NETWORK}
+SERIES = {"svm after kernel": results.SVM, "network": results.NETWORK}
 PANELS = (("VGG", "mnist", "(a) VGG-like, MNIST tasks"), ("MLP", "mnist", "(b) fully connected, MNIST tasks"),
           ("VGG", "cifar", "(c) VGG-like, cat vs dog"))
 
@@ -31,42 +31,43 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return c.series_table(inputs["eval"], "epoch", SERIES)
+    return results.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
-    fig, axes = c.grid(3)
+    fig, axes = drawing.grid(3)
     for ax, (model, group, name) in zip(axes, PANELS):
-        tasks = c.tasks_of(t, model, group)
+        tasks = results.tasks_of(t, model, group)
         markers = ["o", "s", "^", "D"]
         for i, task in enumerate(tasks):
             for series in SERIES:
-                color = c.SERIES_STYLE[series]["color"]
+                color = drawing.SERIES_STYLE[series]["color"]
                 for aug in (0, 1):
-                    c.line(ax, t, "epoch", model, task, series, augmentation=aug, color=color,
+                    drawing.line(ax, t, "epoch", model, task, series, augmentation=aug, color=color,
                            marker=markers[i % len(markers)], ls=":" if aug else "-", mfc="white" if aug else color,
-                           label=f"{series}, {c.short(task)}" + (", augmented" if aug else ""))
-        c.epoch_axis(ax, t["epoch"])
+                           label=f"{series}, {drawing.short(task)}" + (", augmented" if aug else ""))
+        drawing.epoch_axis(ax, t["epoch"])
         ax.set_ylabel("test error")
         ax.set_title(name + (" (stand-in)" if any("(stand-in" in k for k in tasks) else ""))
-    return c.finish(fig, axes, title)
+    return drawing.finish(fig, axes, title)
 
 
 def gain(t, series):
     out = []
-    for model, task, _ in c.panels(t):
-        x0, a, _ = c.curve(t, model, task, series, augmentation=0)
-        x1, b, _ = c.curve(t, model, task, series, augmentation=1)
+    for model, task, _ in results.panels(t):
+        x0, a, _ = results.curve(t, model, task, series, augmentation=0)
+        x1, b, _ = results.curve(t, model, task, series, augmentation=1)
         if len(x0) and len(x1) and x0[-1] == x1[-1]:
             out.append(float(a[-1] - b[-1]))
-    return c.mean_finite(out)
+    return results.mean_finite(out)
 
 
 def claims(t):
     stat = "mean over settings of {} test error without - with augmentation at the last checkpoint; holds if > 0"
     return [
-        c.claim("Data augmentation improves the test accuracy of the networks.", stat.format("network"),
+        results.claim("Data augmentation improves the test accuracy of the networks.", stat.format("network"),
                 gain(t, "network"), lambda v: v > 0),
-        c.claim("... and this carries over to the SVM trained with the kernel of the network trained with augmentation.",
+        results.claim("... and this carries over to the SVM trained with the kernel of the network trained with augmentation.",
                 stat.format("SVM"), gain(t, "svm after kernel"), lambda v: v > 0),
     ]

@@ -3,11 +3,12 @@ the kernel, against the epochs of training, for each architecture and task."""
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
-from . import common as c
+from . import common as c, drawing, results
 
 SCHEMA = c.EPOCH_FIGURE
-SERIES = {"svm after kernel": c.SVM, "network": c.NETWORK}
+SERIES = {"svm after kernel": results.SVM, "network": results.NETWORK}
 
 
 def needs(ctx):
@@ -30,27 +31,28 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return c.series_table(inputs["eval"], "epoch", SERIES)
+    return results.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
-    return c.setting_panels(t, title, "epoch", list(SERIES), "test error")
+    return drawing.setting_panels(t, title, "epoch", list(SERIES), "test error")
 
 
 def claims(t):
-    per = c.gaps(t, "network", "svm after kernel")
-    middle = c.mean_finite(np.mean(g[(e > 0) & (e < e.max())]) if np.any((e > 0) & (e < e.max())) else np.nan
+    per = results.gaps(t, "network", "svm after kernel")
+    middle = results.mean_finite(np.mean(g[(e > 0) & (e < e.max())]) if np.any((e > 0) & (e < e.max())) else np.nan
                            for e, g in per)
-    last = c.mean_finite(g[-1] for e, g in per if len(g))
-    peak = c.mean_finite(np.max(g[(e > 0) & (e < e.max())]) if np.any((e > 0) & (e < e.max())) else np.nan
+    last = results.mean_finite(g[-1] for e, g in per if len(g))
+    peak = results.mean_finite(np.max(g[(e > 0) & (e < e.max())]) if np.any((e > 0) & (e < e.max())) else np.nan
                          for e, g in per)
     ratio = last / peak if np.isfinite(peak) and peak > 0 else float("nan")
     return [
-        c.claim("For much of training the SVM on the after kernel is more accurate than the network that "
+        results.claim("For much of training the SVM on the after kernel is more accurate than the network that "
                 "produced the kernel (the kernel is learned first).",
                 "mean over settings and intermediate checkpoints of network error - SVM error; holds if > 0",
                 middle, lambda v: v > 0),
-        c.claim("Ultimately the test error of the network catches up with that of the SVM on its after kernel.",
+        results.claim("Ultimately the test error of the network catches up with that of the SVM on its after kernel.",
                 "mean network-minus-SVM error gap at the last checkpoint / mean largest gap at intermediate "
                 "checkpoints (not computable if the SVM never led); holds if < 0.25",
                 ratio, lambda v: v < 0.25),

@@ -2,10 +2,11 @@
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
-from . import common as c
+from . import common as c, drawing, results
 
-SERIES = {"svm after kernel": c.SVM, "network": c.NETWORK}
+SERIES = {"svm after kernel": results.SVM, "network": results.NETWORK}
 SCHEMA = {"type": "object", "additionalProperties": False,
           "properties": {"epochs": {**c.EPOCHS, "default": [0, 1, 3, 10]}}}
 
@@ -27,16 +28,17 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return c.series_table(inputs["eval"], "epoch", SERIES)
+    return results.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
-    return c.setting_panels(t, title, "epoch", list(SERIES), "test error")
+    return drawing.setting_panels(t, title, "epoch", list(SERIES), "test error")
 
 
 def claims(t):
-    first = c.mean_finite(g[np.argmin(np.where(e > 0, e, np.inf))] if np.any(e > 0) else np.nan for e, g in c.gaps(t, "network", "svm after kernel"))
-    return [c.claim("Early in training the kernel is learned first: after the first epoch(s) the SVM on the after "
+    first = results.mean_finite(g[np.argmin(np.where(e > 0, e, np.inf))] if np.any(e > 0) else np.nan for e, g in results.gaps(t, "network", "svm after kernel"))
+    return [results.claim("Early in training the kernel is learned first: after the first epoch(s) the SVM on the after "
                     "kernel is already more accurate than the network.",
                     "mean over settings of network error - SVM error at the first checkpoint after initialization; "
                     "holds if > 0", first, lambda v: v > 0)]

@@ -4,11 +4,12 @@ quadrants of test images, against the epochs of training: (a) VGG-like networks 
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
-from . import common as c
+from . import common as c, drawing, results
 
 SCHEMA = c.EPOCH_FIGURE
-SERIES = c.invariance_series(("swap",))
+SERIES = results.invariance_series(("swap",))
 SWAP = "invariance quadrant swap"
 
 
@@ -32,36 +33,37 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return c.series_table(inputs["eval"], "epoch", SERIES)
+    return results.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
-    fig, axes = c.grid(4)
+    fig, axes = drawing.grid(4)
     for ax, (model, group, name) in zip(axes, c.INVARIANCE_PANELS):
-        tasks = c.tasks_of(t, model, group)
+        tasks = results.tasks_of(t, model, group)
         for task in tasks:
-            c.line(ax, t, "epoch", model, task, SWAP, label=c.short(task), marker="o", color=c.task_color(tasks, task))
-        c.epoch_axis(ax, t["epoch"])
+            drawing.line(ax, t, "epoch", model, task, SWAP, label=drawing.short(task), marker="o", color=drawing.task_color(tasks, task))
+        drawing.epoch_axis(ax, t["epoch"])
         ax.set_ylabel("swap invariance")
         ax.set_title(name + (" (stand-in)" if any("(stand-in" in k for k in tasks) else ""))
-    return c.finish(fig, axes, title)
+    return drawing.finish(fig, axes, title)
 
 
 def change(t, model, group, relative=False):
     """Mean over the model's tasks in ``group`` of swap(last) − swap(0) (or that over swap(0))."""
     out = []
-    for task in c.tasks_of(t, model, group):
-        xs, ys, _ = c.curve(t, model, task, SWAP)
+    for task in results.tasks_of(t, model, group):
+        xs, ys, _ = results.curve(t, model, task, SWAP)
         if len(xs) >= 2 and xs[0] == 0:
             out.append((ys[-1] - ys[0]) / (ys[0] if relative else 1.0))
-    return c.mean_finite(out)
+    return results.mean_finite(out)
 
 
 def mlp_points(t):
     """Per MLP MNIST task: (swap at 0, at the first later checkpoint, at the last)."""
     out = []
-    for task in c.tasks_of(t, "MLP", "mnist"):
-        xs, ys, _ = c.curve(t, "MLP", task, SWAP)
+    for task in results.tasks_of(t, "MLP", "mnist"):
+        xs, ys, _ = results.curve(t, "MLP", task, SWAP)
         if len(xs) >= 3 and xs[0] == 0:
             out.append((ys[0], ys[1], ys[-1]))
     return np.array(out).reshape(-1, 3)
@@ -74,34 +76,34 @@ def claims(t):
     others = t["mean"][rows & ~mlp_init]
     lowest = float(t["mean"][mlp_init].max() - others.min()) if mlp_init.any() and len(others) else float("nan")
     mega = vgg = float("nan")
-    for task in c.tasks_of(t, "mega-VGG", "mnist"):
-        mega = c.curve(t, "mega-VGG", task, SWAP)[1][-1]
-        vx, vy, _ = c.curve(t, "VGG", task, SWAP)
+    for task in results.tasks_of(t, "mega-VGG", "mnist"):
+        mega = results.curve(t, "mega-VGG", task, SWAP)[1][-1]
+        vx, vy, _ = results.curve(t, "VGG", task, SWAP)
         vgg = vy[-1] if len(vy) else float("nan")
     na = np.array([np.nan])
     return [
-        c.claim("For VGG-like networks on MNIST, the after kernel becomes less swap invariant (more global) with "
+        results.claim("For VGG-like networks on MNIST, the after kernel becomes less swap invariant (more global) with "
                 "training.", "swap invariance at the last checkpoint - at initialization (VGG, mean over MNIST "
                 "tasks); holds if < 0", change(t, "VGG", "mnist"), lambda v: v < 0),
-        c.claim("The fully connected network's FNTK is the least swap-invariant kernel of all.",
+        results.claim("The fully connected network's FNTK is the least swap-invariant kernel of all.",
                 "largest MLP swap invariance at initialization - smallest swap invariance of any other kernel in the "
                 "figure; holds if < 0", lowest, lambda v: v < 0),
-        c.claim("For fully connected networks the swap invariance shoots up after one epoch of training.",
+        results.claim("For fully connected networks the swap invariance shoots up after one epoch of training.",
                 "mean over MNIST tasks of swap invariance at the first checkpoint after 0 - at 0 (MLP); holds if > 0",
                 float(np.mean((mlp[:, 1] - mlp[:, 0]) if len(mlp) else na)), lambda v: v > 0),
-        c.claim("... then gradually decreases as training continues.",
+        results.claim("... then gradually decreases as training continues.",
                 "mean over MNIST tasks of swap invariance at the last checkpoint - at the first after 0 (MLP); "
                 "holds if < 0", float(np.mean((mlp[:, 2] - mlp[:, 1]) if len(mlp) else na)), lambda v: v < 0),
-        c.claim("... settling at a larger value than the FNTK's.",
+        results.claim("... settling at a larger value than the FNTK's.",
                 "mean over MNIST tasks of swap invariance at the last checkpoint - at 0 (MLP); holds if > 0",
                 float(np.mean((mlp[:, 2] - mlp[:, 0]) if len(mlp) else na)), lambda v: v > 0),
-        c.claim("For the VGG-like network on CIFAR-10 cat vs dog the swap invariance decreases substantially.",
+        results.claim("For the VGG-like network on CIFAR-10 cat vs dog the swap invariance decreases substantially.",
                 "relative change of swap invariance from initialization to the last checkpoint (VGG, cat vs dog or its "
                 "stand-in); holds if < -0.1", change(t, "VGG", "cifar", relative=True), lambda v: v < -0.1),
-        c.claim("The decrease may be greatest on CIFAR-10, where global information matters more.",
+        results.claim("The decrease may be greatest on CIFAR-10, where global information matters more.",
                 "relative decrease on cat vs dog (or its stand-in) - mean relative decrease on the MNIST tasks (VGG); "
                 "holds if < 0", change(t, "VGG", "cifar", True) - change(t, "VGG", "mnist", True), lambda v: v < 0),
-        c.claim("The mega-VGG-like network's after kernel has significantly less swap invariance than the VGG-like "
+        results.claim("The mega-VGG-like network's after kernel has significantly less swap invariance than the VGG-like "
                 "network's.", "swap invariance at the last checkpoint, mega-VGG - VGG (first MNIST task); holds if < 0",
                 float(mega - vgg), lambda v: v < 0),
     ]

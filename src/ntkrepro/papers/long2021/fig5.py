@@ -3,11 +3,12 @@ and ±0.25 rad rotations of test images, against the epochs of training (panels 
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
-from . import common as c
+from . import common as c, drawing, results
 
 SCHEMA = c.EPOCH_FIGURE
-SERIES = c.invariance_series(c.FAMILIES)
+SERIES = results.invariance_series(c.FAMILIES)
 FAMILY_STYLE = {"invariance translation": "-", "invariance zoom": "--", "invariance rotation": ":"}
 
 
@@ -31,29 +32,30 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return c.series_table(inputs["eval"], "epoch", SERIES)
+    return results.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
-    fig, axes = c.grid(4)
+    fig, axes = drawing.grid(4)
     for ax, (model, group, name) in zip(axes, c.INVARIANCE_PANELS):
-        tasks = c.tasks_of(t, model, group)
+        tasks = results.tasks_of(t, model, group)
         for task in tasks:
             for series, ls in FAMILY_STYLE.items():
-                c.line(ax, t, "epoch", model, task, series, label=f"{series.split()[1]}, {c.short(task)}", ls=ls,
-                       marker="o", color=c.task_color(tasks, task))
-        c.epoch_axis(ax, t["epoch"])
+                drawing.line(ax, t, "epoch", model, task, series, label=f"{series.split()[1]}, {drawing.short(task)}", ls=ls,
+                       marker="o", color=drawing.task_color(tasks, task))
+        drawing.epoch_axis(ax, t["epoch"])
         ax.set_ylabel("kernel invariance")
         ax.set_title(name + (" (stand-in)" if any("(stand-in" in k for k in tasks) else ""))
-    return c.finish(fig, axes, title)
+    return drawing.finish(fig, axes, title)
 
 
 def points(t):
     """(model, task, series, value at 0, at the first later checkpoint, at the last)."""
     out = []
-    for model, task, _ in c.panels(t):
+    for model, task, _ in results.panels(t):
         for series in SERIES:
-            xs, ys, _ = c.curve(t, model, task, series)
+            xs, ys, _ = results.curve(t, model, task, series)
             if len(xs) >= 3 and xs[0] == 0:
                 out.append((model, task, series, ys[0], ys[1], ys[-1]))
     return out
@@ -66,31 +68,31 @@ def claims(t):
     diffs = []
     for e in np.unique(t["epoch"]):
         pairs = []
-        for task in c.tasks_of(t, "MLP", "mnist"):
+        for task in results.tasks_of(t, "MLP", "mnist"):
             for series in SERIES:
-                m, vv = c.value_at(t, "MLP", task, series, e), c.value_at(t, "VGG", task, series, e)
+                m, vv = results.value_at(t, "MLP", task, series, e), results.value_at(t, "VGG", task, series, e)
                 pairs.append(m - vv)
-        diffs.append(c.mean_finite(pairs))
+        diffs.append(results.mean_finite(pairs))
     rot = float("nan")
-    for task in c.tasks_of(t, "VGG", "cifar"):
-        xs, ys, _ = c.curve(t, "VGG", task, "invariance rotation")
+    for task in results.tasks_of(t, "VGG", "cifar"):
+        xs, ys, _ = results.curve(t, "VGG", task, "invariance rotation")
         if len(xs) >= 2 and xs[0] == 0:
             rot = float((ys[-1] - ys[0]) / ys[0])
     return [
-        c.claim("In all cases the translation, zoom and rotation invariance shoots up after one epoch of training.",
+        results.claim("In all cases the translation, zoom and rotation invariance shoots up after one epoch of training.",
                 "fraction of (setting, transform) with invariance at the first checkpoint after 0 > at 0; holds if 1",
                 frac(v[:, 1] > v[:, 0]), lambda x: x == 1),
-        c.claim("... then decreases as training continues.",
+        results.claim("... then decreases as training continues.",
                 "fraction of (setting, transform) with invariance at the last checkpoint < at the first after 0; "
                 "holds if 1", frac(v[:, 2] < v[:, 1]), lambda x: x == 1),
-        c.claim("In most cases the invariance settles at a value larger than the FNTK's.",
+        results.claim("In most cases the invariance settles at a value larger than the FNTK's.",
                 "fraction of (setting, transform) with invariance at the last checkpoint > at 0; holds if > 0.5",
                 frac(v[:, 2] > v[:, 0]), lambda x: x > 0.5),
-        c.claim("The fully connected network's kernel starts out less invariant than the VGG-like network's, and "
+        results.claim("The fully connected network's kernel starts out less invariant than the VGG-like network's, and "
                 "stays so throughout training.",
                 "largest over checkpoints of the mean (MLP - VGG) invariance over MNIST tasks and transforms; "
                 "holds if < 0", max(diffs) if diffs and np.all(np.isfinite(diffs)) else float("nan"), lambda x: x < 0),
-        c.claim("The after kernel of the VGG-like network on CIFAR-10 cat vs dog is much less rotation invariant than "
+        results.claim("The after kernel of the VGG-like network on CIFAR-10 cat vs dog is much less rotation invariant than "
                 "at initialization.", "relative change of rotation invariance from initialization to the last "
                 "checkpoint (VGG, cat vs dog or its stand-in); holds if < -0.1", rot, lambda x: x < -0.1),
     ]

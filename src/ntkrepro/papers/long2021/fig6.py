@@ -2,13 +2,13 @@
 hidden layer) on test data, against the epochs of training: (a) VGG-like and mega-VGG-like networks,
 (b) fully connected networks on the MNIST tasks, (c) VGG-like network on cat vs dog."""
 
-import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
-from . import common as c
+from . import common as c, drawing, results
 
 SCHEMA = c.EPOCH_FIGURE
-SERIES = {"alignment": c.ALIGNMENT}
+SERIES = {"alignment": results.ALIGNMENT}
 PANELS = ((("VGG", "mega-VGG"), "mnist", "(a) VGG-like and mega-VGG-like"),
           (("MLP",), "mnist", "(b) fully connected, MNIST tasks"), (("VGG",), "cifar", "(c) VGG-like, cat vs dog"))
 GOOD = 0.8
@@ -34,24 +34,25 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return c.series_table(inputs["eval"], "epoch", SERIES)
+    return results.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
-    fig, axes = c.grid(3)
+    fig, axes = drawing.grid(3)
     for ax, (models, group, name) in zip(axes, PANELS):
-        keys = [(m, task) for m in models for task in c.tasks_of(t, m, group)]
+        keys = [(m, task) for m in models for task in results.tasks_of(t, m, group)]
         for i, (model, task) in enumerate(keys):
-            c.line(ax, t, "epoch", model, task, "alignment", label=f"{model}, {c.short(task)}", marker="o",
-                   color=c.TASK_COLORS[i % len(c.TASK_COLORS)])
-        c.epoch_axis(ax, t["epoch"])
+            drawing.line(ax, t, "epoch", model, task, "alignment", label=f"{model}, {drawing.short(task)}", marker="o",
+                   color=drawing.TASK_COLORS[i % len(drawing.TASK_COLORS)])
+        drawing.epoch_axis(ax, t["epoch"])
         ax.set_ylabel("alignment with the conjugate kernel")
         ax.set_title(name + (" (stand-in)" if any("(stand-in" in k for _, k in keys) else ""))
-    return c.finish(fig, axes, title)
+    return drawing.finish(fig, axes, title)
 
 
 def curves(t, models, group):
-    return [c.curve(t, m, task, "alignment") for m in models for task in c.tasks_of(t, m, group)]
+    return [results.curve(t, m, task, "alignment") for m in models for task in results.tasks_of(t, m, group)]
 
 
 def claims(t):
@@ -59,24 +60,24 @@ def claims(t):
     mlp = curves(t, ("MLP",), "mnist")
     cifar = curves(t, ("VGG",), "cifar")
     low = min((float(ys.min()) for _, ys, _ in vgg if len(ys)), default=float("nan"))
-    best_at_init = c.mean_finite(ys[0] - ys[xs > 0].max() for xs, ys, _ in vgg if len(xs) > 1 and xs[0] == 0)
+    best_at_init = results.mean_finite(ys[0] - ys[xs > 0].max() for xs, ys, _ in vgg if len(xs) > 1 and xs[0] == 0)
     mlp_init = min((float(ys[0]) for xs, ys, _ in mlp if len(xs) and xs[0] == 0), default=float("nan"))
-    drop = (lambda cs: c.mean_finite(ys[-1] - ys[0] for xs, ys, _ in cs if len(xs) > 1 and xs[0] == 0))
+    drop = (lambda cs: results.mean_finite(ys[-1] - ys[0] for xs, ys, _ in cs if len(xs) > 1 and xs[0] == 0))
     return [
-        c.claim("For VGG-like (and mega-VGG-like) networks the conjugate projection remains a good approximation of "
+        results.claim("For VGG-like (and mega-VGG-like) networks the conjugate projection remains a good approximation of "
                 "the after kernel throughout training.",
                 f"smallest alignment over checkpoints (VGG and mega-VGG, MNIST tasks); holds if >= {GOOD}",
                 low, lambda v: v >= GOOD),
-        c.claim("... and is an especially good approximation at initialization.",
+        results.claim("... and is an especially good approximation at initialization.",
                 "mean over those settings of alignment at 0 - largest alignment after 0; holds if >= 0",
                 best_at_init, lambda v: v >= 0),
-        c.claim("For fully connected networks the conjugate projection is a good approximation at initialization.",
+        results.claim("For fully connected networks the conjugate projection is a good approximation at initialization.",
                 f"smallest alignment at initialization (MLP, MNIST tasks); holds if >= {GOOD}",
                 mlp_init, lambda v: v >= GOOD),
-        c.claim("... but becomes much less so after training.",
+        results.claim("... but becomes much less so after training.",
                 "mean over MNIST tasks of alignment at the last checkpoint - at 0 (MLP); holds if < -0.1",
                 drop(mlp), lambda v: v < -0.1),
-        c.claim("For the VGG-like network on cat vs dog the conjugate projection is a good approximation at "
+        results.claim("For the VGG-like network on cat vs dog the conjugate projection is a good approximation at "
                 "initialization but much less so after training.",
                 "alignment at the last checkpoint - at 0 (VGG, cat vs dog or its stand-in); holds if < -0.1",
                 drop(cifar), lambda v: v < -0.1),

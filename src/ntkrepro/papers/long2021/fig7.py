@@ -3,11 +3,12 @@ against the epochs of training, for each architecture and task."""
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
-from . import common as c
+from . import common as c, drawing, results
 
 SCHEMA = c.EPOCH_FIGURE
-SERIES = {"svm after kernel": c.SVM, "svm conjugate kernel": c.SVM_CONJUGATE}
+SERIES = {"svm after kernel": results.SVM, "svm conjugate kernel": results.SVM_CONJUGATE}
 NEAR = 0.01
 
 
@@ -30,16 +31,17 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return c.series_table(inputs["eval"], "epoch", SERIES)
+    return results.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
-    return c.setting_panels(t, title, "epoch", list(SERIES), "SVM test error")
+    return drawing.setting_panels(t, title, "epoch", list(SERIES), "SVM test error")
 
 
 def claims(t):
-    keys = c.panels(t)
-    per = dict(zip(keys, c.gaps(t, "svm conjugate kernel", "svm after kernel", keys=keys)))
+    keys = results.panels(t)
+    per = dict(zip(keys, results.gaps(t, "svm conjugate kernel", "svm after kernel", keys=keys)))
     mean_gap = {k: float(np.mean(g[e > 0])) if np.any(e > 0) else float("nan") for k, (e, g) in per.items()}
     finite = [v for v in mean_gap.values() if np.isfinite(v)]
     near = float(np.mean([v <= NEAR for v in finite])) if finite else float("nan")
@@ -58,14 +60,14 @@ def claims(t):
             if len(middle) and middle.max() > 0:
                 catch = float(g[-1] / middle.max())
     return [
-        c.claim("In most cases the SVM on the conjugate kernel is nearly as accurate as the SVM on the after kernel.",
+        results.claim("In most cases the SVM on the conjugate kernel is nearly as accurate as the SVM on the after kernel.",
                 f"fraction of settings whose mean (conjugate - after kernel) SVM error after initialization is at most "
                 f"{NEAR}; holds if > 0.5", near, lambda v: v > 0.5),
-        c.claim("The exception is the VGG-like network on MNIST 5 vs 6, where the after kernel is substantially more "
+        results.claim("The exception is the VGG-like network on MNIST 5 vs 6, where the after kernel is substantially more "
                 "accurate.", f"mean error gap (conjugate - after) of VGG on 5 vs 6 - the larger of {NEAR} and the "
                 "largest gap of the other settings (not computable without a 5 vs 6 task); holds if > 0",
                 exception, lambda v: v > 0),
-        c.claim("On cat vs dog the after kernel leads to better accuracy for a while, but its conjugate projection "
+        results.claim("On cat vs dog the after kernel leads to better accuracy for a while, but its conjugate projection "
                 "catches up.", "gap (conjugate - after) at the last checkpoint / largest gap at intermediate "
                 "checkpoints (VGG, cat vs dog or its stand-in; not computable if the after kernel never led); "
                 "holds if < 0.5", catch, lambda v: v < 0.5),

@@ -4,11 +4,12 @@ training (panels as Figure 4)."""
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
-from . import common as c
+from . import common as c, drawing, results
 
 SCHEMA = c.EPOCH_FIGURE
-SERIES = c.invariance_series(c.FAMILIES)
+SERIES = results.invariance_series(c.FAMILIES)
 FAMILY_COLOR = {"invariance translation": "#1f77b4", "invariance zoom": "#ff7f0e", "invariance rotation": "#2ca02c"}
 NO_GAIN = 0.01
 
@@ -32,34 +33,35 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return c.series_table(inputs["eval"], "epoch", SERIES)
+    return results.series_table(inputs["eval"], "epoch", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
-    fig, axes = c.grid(4, width=3.6, height=2.9)
+    fig, axes = drawing.grid(4, width=3.6, height=2.9)
     for ax, (model, group, name) in zip(axes, c.INVARIANCE_PANELS):
-        tasks = c.tasks_of(t, model, group)
+        tasks = results.tasks_of(t, model, group)
         markers = ["o", "s", "^", "D"]
         for i, task in enumerate(tasks):
             for series, color in FAMILY_COLOR.items():
                 for aug in (0, 1):
-                    c.line(ax, t, "epoch", model, task, series, augmentation=aug, color=color,
+                    drawing.line(ax, t, "epoch", model, task, series, augmentation=aug, color=color,
                            marker=markers[i % len(markers)], ls=":" if aug else "-", mfc="white" if aug else color,
-                           label=f"{series.split()[1]}, {c.short(task)}" + (", augmented" if aug else ""))
-        c.epoch_axis(ax, t["epoch"])
+                           label=f"{series.split()[1]}, {drawing.short(task)}" + (", augmented" if aug else ""))
+        drawing.epoch_axis(ax, t["epoch"])
         ax.set_ylabel("kernel invariance")
         ax.set_title(name + (" (stand-in)" if any("(stand-in" in k for k in tasks) else ""))
-    return c.finish(fig, axes, title)
+    return drawing.finish(fig, axes, title)
 
 
 def claims(t):
     diffs = []
-    for model, task, _ in c.panels(t):
+    for model, task, _ in results.panels(t):
         for series in SERIES:
-            x0, a, _ = c.curve(t, model, task, series, augmentation=0)
-            x1, b, _ = c.curve(t, model, task, series, augmentation=1)
+            x0, a, _ = results.curve(t, model, task, series, augmentation=0)
+            x1, b, _ = results.curve(t, model, task, series, augmentation=1)
             for e in np.intersect1d(x0[x0 > 0], x1):
                 diffs.append(float(b[x1 == e][0] - a[x0 == e][0]))
-    return [c.claim("Data augmentation does not improve the after kernel's invariance to shifts, rotations and zooms.",
+    return [results.claim("Data augmentation does not improve the after kernel's invariance to shifts, rotations and zooms.",
                     "mean over settings, transforms and checkpoints after 0 of invariance with augmentation - without; "
-                    f"holds if < {NO_GAIN}", c.mean_finite(diffs), lambda v: v < NO_GAIN)]
+                    f"holds if < {NO_GAIN}", results.mean_finite(diffs), lambda v: v < NO_GAIN)]

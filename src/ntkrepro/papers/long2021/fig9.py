@@ -3,11 +3,12 @@ learning rate the network was trained with until its training loss reached the t
 
 import numpy as np
 
+from ... import plotting
 from ...pipeline import Needs
-from . import common as c
+from . import common as c, drawing, results
 
 SCHEMA = c.LR_FIGURE
-SERIES = {"svm after kernel": c.SVM, "network": c.NETWORK, "epochs trained": ("state", "", "epoch"),
+SERIES = {"svm after kernel": results.SVM, "network": results.NETWORK, "epochs trained": ("state", "", "epoch"),
           "training loss": ("network", "", "train_loss")}
 
 
@@ -33,24 +34,25 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return c.series_table(inputs["eval"], "lr", SERIES)
+    return results.series_table(inputs["eval"], "lr", SERIES)
 
 
+@plotting.styled
 def plot(t, title):
-    return c.setting_panels(t, title, "lr", ["svm after kernel", "network"], "test error")
+    return drawing.setting_panels(t, title, "lr", ["svm after kernel", "network"], "test error")
 
 
 def claims(t):
-    slopes = c.lr_slopes(t, "svm after kernel")
-    first = next((task for m, task, g in c.panels(t) if g == "mnist"), None)
-    beat = c.mean_finite(np.mean(g) for e, g in c.gaps(t, "network", "svm after kernel", "lr",
-                                                       keys=[k for k in c.panels(t) if k[1] == first]) if len(g))
+    slopes = results.lr_slopes(t, "svm after kernel")
+    first = next((task for m, task, g in results.panels(t) if g == "mnist"), None)
+    beat = results.mean_finite(np.mean(g) for e, g in results.gaps(t, "network", "svm after kernel", "lr",
+                                                       keys=[k for k in results.panels(t) if k[1] == first]) if len(g))
     return [
-        c.claim("A network trained with a larger learning rate (to the same training loss) produces a better kernel: "
+        results.claim("A network trained with a larger learning rate (to the same training loss) produces a better kernel: "
                 "the SVM's test error falls as the learning rate grows.",
                 "mean over settings of the least-squares slope of SVM test error against log10(learning rate); "
-                "holds if < 0", c.mean_finite(slopes.values()), lambda v: v < 0),
-        c.claim(f"On MNIST 3 vs 8 the SVM on the after kernel has better test error than the network, although the "
+                "holds if < 0", results.mean_finite(slopes.values()), lambda v: v < 0),
+        results.claim(f"On MNIST 3 vs 8 the SVM on the after kernel has better test error than the network, although the "
                 f"network was trained to almost zero error (here: {first}).",
                 "mean over learning rates and architectures of network error - SVM error on the first MNIST task; "
                 "holds if > 0", beat, lambda v: v > 0),

@@ -6,7 +6,7 @@ import numpy as np
 
 from ... import plotting, tables
 from ...claims import Claim, check
-from ...metrics import spearman
+from ...figure_stats import spearman
 from ...pipeline import Needs
 from .common import FORMS, INDICES, MODELS, eigenfunction_indices, eigenfunction_task, scale_text
 
@@ -49,27 +49,27 @@ def table(inputs, params) -> dict:
     return tables.accuracy_table(inputs["metrics"])
 
 
+@plotting.styled
 def plot(table, title):
     models = plotting.models_in(table)
     eig = table["task"] == "eigenfunction"
-    with plt.rc_context(plotting.STYLE):
-        fig, ax = plt.subplots(figsize=(5.5, 3.4), layout="constrained")
-        for model in models:
-            c = plotting.color(models, model)
-            for kind, style in plotting.KIND_STYLE.items():
-                rows = eig & (table["model"] == model) & (table["kind"] == kind)
-                order = np.argsort(table["index"][rows])
-                ax.plot(table["index"][rows][order], table["test_accuracy"][rows][order], style, marker="o", ms=3,
-                        color=c, label=f"{model} ({kind})")
-                base = (table["task"] == "cifar2") & (table["model"] == model) & (table["kind"] == kind)
-                if base.any():
-                    ax.axhline(table["test_accuracy"][base][0], color=c, ls=":" if kind == "network" else "-.", lw=0.8)
-        plotting.index_axis(ax, table["index"][eig])
-        ax.set_xlabel("eigenfunction index $j$ (target sign$(\\phi_j)$)\n"
-                      "horizontal lines: CIFAR2 (classes 0-4 vs 5-9), dotted network, dash-dot linearized", fontsize=8)
-        ax.set_ylabel("test accuracy")
-        ax.set_title(plotting.fitted(fig, title))
-        fig.legend(fontsize=7, frameon=False, ncol=3, loc="outside lower center")
+    fig, ax = plt.subplots(figsize=(5.5, 3.4), layout="constrained")
+    for model in models:
+        c = plotting.color(models, model)
+        for kind, style in plotting.KIND_STYLE.items():
+            rows = eig & (table["model"] == model) & (table["kind"] == kind)
+            order = np.argsort(table["index"][rows])
+            ax.plot(table["index"][rows][order], table["test_accuracy"][rows][order], style, marker="o", ms=3,
+                    color=c, label=f"{model} ({kind})")
+            base = (table["task"] == "cifar2") & (table["model"] == model) & (table["kind"] == kind)
+            if base.any():
+                ax.axhline(table["test_accuracy"][base][0], color=c, ls=":" if kind == "network" else "-.", lw=0.8)
+    plotting.index_axis(ax, table["index"][eig])
+    ax.set_xlabel("eigenfunction index $j$ (target sign$(\\phi_j)$)\n"
+                  "horizontal lines: CIFAR2 (classes 0-4 vs 5-9), dotted network, dash-dot linearized", fontsize=8)
+    ax.set_ylabel("test accuracy")
+    ax.set_title(title)
+    fig.legend(fontsize=7, frameon=False, ncol=3, loc="outside lower center")
     return fig
 
 

@@ -6,7 +6,8 @@ import numpy as np
 
 from ... import io, plotting
 from ...claims import Claim, check
-from ...metrics import iterations_to_loss, spearman
+from ...figure_stats import spearman
+from ...metrics import iterations_to_loss
 from ...pipeline import Metrics, Needs
 from .common import INDICES, MODEL, eigenfunction_indices, eigenfunction_task, scale_text
 
@@ -60,18 +61,18 @@ def table(inputs, params) -> dict:
     return rows
 
 
+@plotting.styled
 def plot(table, title):
     j = table["index"]
     order = np.argsort(j)
-    with plt.rc_context(plotting.STYLE):
-        fig, axes = plt.subplots(1, 3, figsize=(9, 2.8), layout="constrained")
-        for ax, col, label in zip(axes, COLUMNS, ["iterations to loss threshold", r"$\|\theta_T-\theta_0\|_2$",
-                                                  r"$1-\cos(\theta_T,\theta_0)$"]):
-            ax.plot(j[order], table[col][order], "o-", ms=3, color=plotting.BASE_COLOR)
-            plotting.index_axis(ax, j)
-            ax.set_xlabel("eigenfunction index $j$")
-            ax.set_ylabel(label)
-        fig.suptitle(plotting.fitted(fig, title))
+    fig, axes = plt.subplots(1, 3, figsize=(9, 2.8), layout="constrained")
+    for ax, col, label in zip(axes, COLUMNS, ["iterations to loss threshold", r"$\|\theta_T-\theta_0\|_2$",
+                                              r"$1-\cos(\theta_T,\theta_0)$"]):
+        ax.plot(j[order], table[col][order], "o-", ms=3, color=plotting.BASE_COLOR)
+        plotting.index_axis(ax, j)
+        ax.set_xlabel("eigenfunction index $j$")
+        ax.set_ylabel(label)
+    fig.suptitle(title)
     return fig
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from ... import nads, plotting, tables
 from ...claims import Claim, check
 from ...errors import ConfigError
-from ...metrics import spearman
+from ...figure_stats import spearman
 from ...pipeline import Needs, Nads
 from .common import FORMS, INDICES, MODELS
 
@@ -77,26 +77,26 @@ def table(inputs, params) -> dict:
     return rows
 
 
+@plotting.styled
 def plot(table, title):
     models = plotting.models_in(table)
-    with plt.rc_context(plotting.STYLE):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3), layout="constrained")
-        for model in models:
-            c = plotting.color(models, model)
-            rows = table["model"] == model
-            trained = rows & np.isfinite(table["network_accuracy"])
-            left.plot(table["index"][trained], table["network_accuracy"][trained], "-o", ms=3, color=c, label=f"{model} (network)")
-            left.plot(table["index"][trained], table["linearized_accuracy"][trained], "--o", ms=3, color=c,
-                      label=f"{model} (linearized)")
-            right.semilogy(table["index"][rows], table["alignment"][rows], "-", color=c, label=model)
-        plotting.index_axis(left, table["index"][np.isfinite(table["network_accuracy"])])
-        left.set_xlabel("NAD index $j$ (target sign$(v_j^T x)$)")
-        left.set_ylabel("test accuracy")
-        fig.legend(*left.get_legend_handles_labels(), fontsize=7, frameon=False, ncol=4, loc="outside lower center")
-        right.set_xlabel("NAD index $j$")
-        right.set_ylabel(r"$\alpha(g_{v_j}) = \sigma_j^2$")
-        right.legend(fontsize=7, frameon=False)
-        fig.suptitle(plotting.fitted(fig, title))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3), layout="constrained")
+    for model in models:
+        c = plotting.color(models, model)
+        rows = table["model"] == model
+        trained = rows & np.isfinite(table["network_accuracy"])
+        left.plot(table["index"][trained], table["network_accuracy"][trained], "-o", ms=3, color=c, label=f"{model} (network)")
+        left.plot(table["index"][trained], table["linearized_accuracy"][trained], "--o", ms=3, color=c,
+                  label=f"{model} (linearized)")
+        right.semilogy(table["index"][rows], table["alignment"][rows], "-", color=c, label=model)
+    plotting.index_axis(left, table["index"][np.isfinite(table["network_accuracy"])])
+    left.set_xlabel("NAD index $j$ (target sign$(v_j^T x)$)")
+    left.set_ylabel("test accuracy")
+    fig.legend(*left.get_legend_handles_labels(), fontsize=7, frameon=False, ncol=4, loc="outside lower center")
+    right.set_xlabel("NAD index $j$")
+    right.set_ylabel(r"$\alpha(g_{v_j}) = \sigma_j^2$")
+    right.legend(fontsize=7, frameon=False)
+    fig.suptitle(title)
     return fig
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from ... import plotting, tables
 from ...claims import Claim, check
 from ...errors import ConfigError
-from ...metrics import spearman
+from ...figure_stats import mean_sd, over_seeds, spearman
 from ...pipeline import Needs
 from .common import FORMS, INDICES, MODELS
 
@@ -55,28 +55,25 @@ def table(inputs, params) -> dict:
     return tables.accuracy_table(inputs["metrics"])
 
 
+@plotting.styled
 def plot(table, title):
     models = plotting.models_in(table)
-    with plt.rc_context(plotting.STYLE):
-        fig, axes = plt.subplots(2, len(models), figsize=(3 * len(models), 4.6), squeeze=False, sharex=True, layout="constrained")
-        for col, model in enumerate(models):
-            for kind, style in plotting.KIND_STYLE.items():
-                rows = (table["model"] == model) & (table["kind"] == kind)
-                sizes = np.unique(table["size"][rows])
-                for row, metric in enumerate(["test_accuracy", "distance_l2"]):
-                    values = [table[metric][rows & (table["size"] == n)] for n in sizes]
-                    mean = np.array([np.mean(v) for v in values])
-                    std = np.array([np.std(v) for v in values])
-                    ax = axes[row, col]
-                    ax.plot(sizes, mean, style, marker="o", ms=3, color=plotting.color(models, model), label=kind)
-                    ax.fill_between(sizes, mean - std, mean + std, color=plotting.color(models, model), alpha=0.15)
-            axes[0, col].set_title(model)
-            axes[1, col].set_xlabel("training-set size")
-            plotting.index_axis(axes[1, col], table["size"])
-        axes[0, 0].set_ylabel("test accuracy")
-        axes[1, 0].set_ylabel(r"$\|\theta-\theta_0\|_2$")
-        fig.legend(*axes[0, 0].get_legend_handles_labels(), fontsize=7, frameon=False, ncol=2, loc="outside lower center")
-        fig.suptitle(plotting.fitted(fig, title))
+    fig, axes = plt.subplots(2, len(models), figsize=(3 * len(models), 4.6), squeeze=False, sharex=True, layout="constrained")
+    for col, model in enumerate(models):
+        for kind, style in plotting.KIND_STYLE.items():
+            rows = (table["model"] == model) & (table["kind"] == kind)
+            for row, metric in enumerate(["test_accuracy", "distance_l2"]):
+                sizes, mean, std = over_seeds(table["size"][rows], table[metric][rows], ddof=0)
+                ax = axes[row, col]
+                ax.plot(sizes, mean, style, marker="o", ms=3, color=plotting.color(models, model), label=kind)
+                ax.fill_between(sizes, mean - std, mean + std, color=plotting.color(models, model), alpha=0.15)
+        axes[0, col].set_title(model)
+        axes[1, col].set_xlabel("training-set size")
+        plotting.index_axis(axes[1, col], table["size"])
+    axes[0, 0].set_ylabel("test accuracy")
+    axes[1, 0].set_ylabel(r"$\|\theta-\theta_0\|_2$")
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), fontsize=7, frameon=False, ncol=2, loc="outside lower center")
+    fig.suptitle(title)
     return fig
 
 
@@ -89,7 +86,7 @@ def claims(t) -> list[Claim]:
         def gap(n):
             net = t["test_accuracy"][rows & (t["kind"] == "network") & (t["size"] == n)]
             lin = t["test_accuracy"][rows & (t["kind"] == "linearized") & (t["size"] == n)]
-            return float(np.mean(net) - np.mean(lin)) if len(net) and len(lin) else float("nan")
+            return mean_sd(net)[0] - mean_sd(lin)[0] if len(net) and len(lin) else float("nan")
 
         growth = gap(sizes[-1]) - gap(sizes[0]) if len(sizes) > 1 else float("nan")
         out.append(Claim(f"The non-linear advantage of the {model} on CIFAR2 grows with the training-set size.",

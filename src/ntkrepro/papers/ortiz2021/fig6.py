@@ -68,14 +68,14 @@ def table(inputs, params) -> dict:
     return {"epoch": epochs, "energy_concentration": values}
 
 
+@plotting.styled
 def plot(table, title):
-    with plt.rc_context(plotting.STYLE):
-        fig, ax = plt.subplots(figsize=(4.5, 3), layout="constrained")
-        ax.plot(table["epoch"], table["energy_concentration"], "o-", ms=3, color=plotting.BASE_COLOR)
-        plotting.epoch_axis(ax, table["epoch"])
-        ax.set_xlabel("epoch $t$")
-        ax.set_ylabel(r"$\|\Phi_t y\|_2 / \|y\|_2$")
-        ax.set_title(plotting.fitted(fig, title))
+    fig, ax = plt.subplots(figsize=(4.5, 3), layout="constrained")
+    ax.plot(table["epoch"], table["energy_concentration"], "o-", ms=3, color=plotting.BASE_COLOR)
+    plotting.epoch_axis(ax, table["epoch"])
+    ax.set_xlabel("epoch $t$")
+    ax.set_ylabel(r"$\|\Phi_t y\|_2 / \|y\|_2$")
+    ax.set_title(title)
     return fig
 
 

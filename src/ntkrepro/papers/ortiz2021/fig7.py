@@ -78,21 +78,21 @@ def table(inputs, params) -> dict:
     }
 
 
+@plotting.styled
 def plot(table, title):
     j = table["index"]
     target = table["is_target"] == 1
-    with plt.rc_context(plotting.STYLE):
-        fig, axes = plt.subplots(1, 2, sharey=True, layout="constrained")
-        for ax, column, name in zip(axes, ["alpha_init", "alpha_trained"], ["Before training", "After training"]):
-            ax.semilogy(j[~target], table[column][~target], ".", ms=2, color=plotting.BASE_COLOR,
-                        label=r"$\phi_j$, $j\neq$ target")
-            ax.semilogy(j[target], table[column][target], "*", ms=11, color=plotting.TARGET_COLOR,
-                        label=rf"target $\phi_{{{int(j[target][0])}}}$" if target.any() else None)
-            ax.set_title(name)
-            ax.set_xlabel("eigenfunction index $j$")
-        axes[0].set_ylabel(r"alignment $\alpha_t(\phi_j)$")
-        fig.legend(*axes[1].get_legend_handles_labels(), frameon=False, ncol=2, loc="outside lower center")
-        fig.suptitle(plotting.fitted(fig, title))
+    fig, axes = plt.subplots(1, 2, sharey=True, layout="constrained")
+    for ax, column, name in zip(axes, ["alpha_init", "alpha_trained"], ["Before training", "After training"]):
+        ax.semilogy(j[~target], table[column][~target], ".", ms=2, color=plotting.BASE_COLOR,
+                    label=r"$\phi_j$, $j\neq$ target")
+        ax.semilogy(j[target], table[column][target], "*", ms=11, color=plotting.TARGET_COLOR,
+                    label=rf"target $\phi_{{{int(j[target][0])}}}$" if target.any() else None)
+        ax.set_title(name)
+        ax.set_xlabel("eigenfunction index $j$")
+    axes[0].set_ylabel(r"alignment $\alpha_t(\phi_j)$")
+    fig.legend(*axes[1].get_legend_handles_labels(), frameon=False, ncol=2, loc="outside lower center")
+    fig.suptitle(title)
     return fig
 
 

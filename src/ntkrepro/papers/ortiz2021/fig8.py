@@ -44,21 +44,21 @@ def table(inputs, params) -> dict:
     return tables.curves_table(inputs["metrics"])
 
 
+@plotting.styled
 def plot(table, title):
     names = list(dict.fromkeys(table["model"].tolist()))
-    with plt.rc_context(plotting.STYLE):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3), layout="constrained")
-        for i, name in enumerate(names):
-            rows = table["model"] == name
-            c = plotting.MODEL_COLORS[i % len(plotting.MODEL_COLORS)]
-            left.semilogy(table["epoch"][rows], table["train_loss"][rows], "-", color=c, label=name)
-            right.plot(table["epoch"][rows], table["test_accuracy"][rows], "-", color=c, label=name)
-        left.set_xlabel("epoch")
-        left.set_ylabel("training loss")
-        right.set_xlabel("epoch")
-        right.set_ylabel("test accuracy")
-        fig.legend(*left.get_legend_handles_labels(), fontsize=7, frameon=False, ncol=3, loc="outside lower center")
-        fig.suptitle(plotting.fitted(fig, title))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3), layout="constrained")
+    for i, name in enumerate(names):
+        rows = table["model"] == name
+        c = plotting.MODEL_COLORS[i % len(plotting.MODEL_COLORS)]
+        left.semilogy(table["epoch"][rows], table["train_loss"][rows], "-", color=c, label=name)
+        right.plot(table["epoch"][rows], table["test_accuracy"][rows], "-", color=c, label=name)
+    left.set_xlabel("epoch")
+    left.set_ylabel("training loss")
+    right.set_xlabel("epoch")
+    right.set_ylabel("test accuracy")
+    fig.legend(*left.get_legend_handles_labels(), fontsize=7, frameon=False, ncol=3, loc="outside lower center")
+    fig.suptitle(title)
     return fig
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ... import plotting, tables
 from ...claims import Claim, check
-from ...metrics import spearman
+from ...figure_stats import spearman
 from ...pipeline import Needs
 from .common import eigenfunction_index, eigenfunction_name, EPOCHS, MODEL, check_epochs, eigenfunction_task, scale_text
 
@@ -45,21 +45,21 @@ def table(inputs, params) -> dict:
     return tables.accuracy_table(inputs["metrics"])
 
 
+@plotting.styled
 def plot(table, title):
     lin = table["kind"] == "linearized"
     order = np.argsort(table["pretraining_epochs"][lin])
-    with plt.rc_context(plotting.STYLE):
-        fig, ax = plt.subplots(figsize=(4.5, 3), layout="constrained")
-        ax.plot(table["pretraining_epochs"][lin][order], table["test_accuracy"][lin][order], "o-", ms=3,
-                color=plotting.BASE_COLOR, label=r"linearized around $\theta_e$")
-        net = table["kind"] == "network"
-        if net.any():
-            ax.axhline(table["test_accuracy"][net][0], ls="--", color="k", lw=1, label="network")
-        plotting.epoch_axis(ax, table["pretraining_epochs"])
-        ax.set_xlabel("pretraining epochs $e$")
-        ax.set_ylabel("test accuracy")
-        fig.legend(fontsize=7, frameon=False, ncol=2, loc="outside lower center")
-        ax.set_title(plotting.fitted(fig, title))
+    fig, ax = plt.subplots(figsize=(4.5, 3), layout="constrained")
+    ax.plot(table["pretraining_epochs"][lin][order], table["test_accuracy"][lin][order], "o-", ms=3,
+            color=plotting.BASE_COLOR, label=r"linearized around $\theta_e$")
+    net = table["kind"] == "network"
+    if net.any():
+        ax.axhline(table["test_accuracy"][net][0], ls="--", color="k", lw=1, label="network")
+    plotting.epoch_axis(ax, table["pretraining_epochs"])
+    ax.set_xlabel("pretraining epochs $e$")
+    ax.set_ylabel("test accuracy")
+    fig.legend(fontsize=7, frameon=False, ncol=2, loc="outside lower center")
+    ax.set_title(title)
     return fig
 
 

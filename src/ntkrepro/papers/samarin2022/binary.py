@@ -137,25 +137,23 @@ def markdown(t, heading: str) -> str:
 
 def plot(t, title):
     main = t["role"] == "main"
-    with plt.rc_context(plotting.STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
-        for ax, split in zip(axes, SPLITS):
-            for i, method in enumerate(METHODS):
-                r = main & (t["split"] == split) & (t["method"] == method)
-                w, ours, paper = t["width"][r], t["accuracy"][r], t["paper"][r]
-                c = plotting.MODEL_COLORS[i]
-                ok = np.isfinite(ours)
-                ax.plot(w[ok], ours[ok], "o-", ms=4, color=c, label=f"{method} (regenerated)")
-                ok = np.isfinite(paper)
-                ax.plot(w[ok], paper[ok], "s:", ms=4, mfc="none", color=c, label=f"{method} (paper)")
-            ax.set_xscale("log")
-            ax.set_xticks(sorted(set(t["width"][main].tolist())))
-            plotting.plain_log_axis(ax.xaxis)
-            ax.set_xlabel("width factor")
-            ax.set_ylabel(f"{split.lower()} accuracy (%)")
-        axes[1].legend(fontsize=6, frameon=False)
-        fig.suptitle(plotting.wrap(title))
-        fig.tight_layout()
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+    for ax, split in zip(axes, SPLITS):
+        for i, method in enumerate(METHODS):
+            r = main & (t["split"] == split) & (t["method"] == method)
+            w, ours, paper = t["width"][r], t["accuracy"][r], t["paper"][r]
+            c = plotting.MODEL_COLORS[i]
+            ok = np.isfinite(ours)
+            ax.plot(w[ok], ours[ok], "o-", ms=4, color=c, label=f"{method} (regenerated)")
+            ok = np.isfinite(paper)
+            ax.plot(w[ok], paper[ok], "s:", ms=4, mfc="none", color=c, label=f"{method} (paper)")
+        ax.set_xscale("log")
+        ax.set_xticks(sorted(set(t["width"][main].tolist())))
+        plotting.plain_log_axis(ax.xaxis)
+        ax.set_xlabel("width factor")
+        ax.set_ylabel(f"{split.lower()} accuracy (%)")
+    axes[1].legend(fontsize=6, frameon=False)
+    fig.suptitle(title)
     return fig
 
 

@@ -1,22 +1,17 @@
-"""What the items of Samarin et al. 2022 share: width variants of a model, the shifted dataset, the
-accuracy-against-width tables of Figures 2-5 with their plot and claims, and the singular spectra of
-Figures 6 and 7."""
+"""What the items of Samarin et al. 2022 share: their schema pieces, width variants of a model, the
+shifted dataset, the scale line. Figures 2-5 are built in ``accuracy``, Figures 6 and 7 in
+``jacobian_spectra``, Tables 1 and 2 in ``binary``."""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from ... import analysis, data, io, models, plotting, tables
-from ...claims import Claim, check, untested
+from ... import data, models
 from ...errors import ConfigError
 
 MODEL = {"type": "string", "pattern": "^[a-z0-9][a-z0-9.-]*$"}
 NAME = {"type": ["string", "null"], "default": None}
 WIDTHS = {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "number", "exclusiveMinimum": 0}}
-NETWORK_STYLE = {"marker": "o", "ls": "-"}
-LINEAR_STYLE = {"marker": "*", "ls": "--", "ms": 7}
-REFERENCE_COLOR = "#9a9a9a"
 # widths the paper reports, and the float the float32 kernel's eigenvalues are rounded to
 PAPER_WIDTHS = (1, 2, 5, 10, 25, 60)
 
@@ -91,185 +86,6 @@ def zero_rtol(ctx) -> float:
 
 def width_label(w) -> str:
     return f"×{float(w):g}"
-
-
-# ---- accuracy against width (Figures 2-5) ---------------------------------------------------------
-
-LABELS = ("role", "dataset", "name", "kind", "width", "seed")
-
-
-def accuracy_runs(ctx, *, model: str, dataset: str, recipe: str, role: str, names: dict, key: str = "model",
-                  width_list=None) -> list:
-    """(labels, run) of ``model`` at every width and seed on ``dataset``, one run per entry of
-    ``names`` ({display name: form}, e.g. {"LeNet": "network", "LinLeNet": "linearized"})."""
-    out = []
-    for w in width_list or widths(ctx):
-        variant = width_variant(ctx, model, w, key, outputs=classes(ctx, dataset))
-        for name, form in names.items():
-            for seed in seeds(ctx):
-                out.append(({"role": role, "dataset": dataset, "name": name, "kind": form, "width": w, "seed": seed},
-                            ctx.run("classes", variant, form=form, recipe=recipe, seed=seed, dataset=dataset)))
-    return out
-
-
-def accuracy_table(inputs, params) -> dict:
-    """One row per run: its labels and its final training and test accuracy (training accuracy: the
-    mean over the last epoch's mini-batches)."""
-    rows: dict[str, list] = {k: [] for k in LABELS + ("train_accuracy", "test_accuracy")}
-    for label, path in inputs["metrics"]:
-        last = tables.final(path)
-        for k in LABELS:
-            rows[k].append(label[k])
-        rows["train_accuracy"].append(last["train_accuracy"])
-        rows["test_accuracy"].append(last["test_accuracy"])
-    return rows
-
-
-def series(t, role: str, name: str, column: str):
-    """(widths, mean, standard deviation over seeds) of ``column`` for one dataset role and model name."""
-    rows = (t["role"] == role) & (t["name"] == name)
-    w = np.unique(t["width"][rows])
-    values = [t[column][rows & (t["width"] == x)] for x in w]
-    return w, np.array([np.mean(v) for v in values]), np.array([np.std(v) for v in values])
-
-
-def plot_accuracy(t, title: str, *, reference: str | None = None):
-    """Training (left) and test accuracy (right) against width: networks (•, solid) and linearizations
-    (★, dashed), mean ± standard deviation over seeds; a reference dataset in grey."""
-    roles = [r for r in dict.fromkeys(t["role"].tolist()) if r != "reference"]
-    if reference is not None and (t["role"] == "reference").any():
-        roles = ["reference"] + roles
-    with plt.rc_context(plotting.STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
-        for ax, column, label in zip(axes, ("train_accuracy", "test_accuracy"), ("training accuracy", "test accuracy")):
-            for role in roles:
-                rows = t["role"] == role
-                for i, name in enumerate(dict.fromkeys(t["name"][rows].tolist())):
-                    kind = t["kind"][rows & (t["name"] == name)][0]
-                    w, mean, std = series(t, role, name, column)
-                    style = NETWORK_STYLE if kind == "network" else LINEAR_STYLE
-                    ref = role == "reference"
-                    ax.errorbar(w, mean, yerr=std, color=REFERENCE_COLOR if ref else plotting.MODEL_COLORS[i % 5],
-                                capsize=2, lw=1 if ref else 1.5, ms=style.get("ms", 4), marker=style["marker"],
-                                ls=style["ls"], label=f"{name}, {reference}" if ref else name)
-            ax.set_xscale("log")
-            ax.set_xticks(sorted(set(t["width"].tolist())))
-            plotting.plain_log_axis(ax.xaxis)
-            ax.set_xlabel("width factor")
-            ax.set_ylabel(label)
-        axes[1].legend(fontsize=7, frameon=False)
-        fig.suptitle(plotting.wrap(title))
-        fig.tight_layout()
-    return fig
-
-
-def gaps(t, role: str, net: str, lin: str, column: str = "test_accuracy") -> dict:
-    """Per width: mean accuracy of ``net`` minus that of ``lin``, in percentage points."""
-    w_net, a, _ = series(t, role, net, column)
-    w_lin, b, _ = series(t, role, lin, column)
-    by = dict(zip(w_lin.tolist(), b))
-    return {w: 100 * (x - by[w]) for w, x in zip(w_net.tolist(), a) if w in by}
-
-
-def gain(t, role: str, name: str, column: str = "test_accuracy") -> float:
-    """Mean accuracy at the widest minus at the narrowest width (pp)."""
-    w, mean, _ = series(t, role, name, column)
-    return float(100 * (mean[-1] - mean[0])) if len(w) > 1 else float("nan")
-
-
-def gap_claims(t, role: str, what: str, paper: tuple[float, float], at_widest: tuple[str, object, str],
-               net: str = "LeNet", lin: str = "LinLeNet") -> list[Claim]:
-    """The paper's statements on the gap between a network and its linearization on one dataset:
-    at every width, shrinking with width, its size at ×60, the linearization's gain with width, and
-    the training-accuracy gap."""
-    g = gaps(t, role, net, lin)
-    out = []
-    smallest = min(g.values()) if g else float("nan")
-    out.append(Claim(f"{net} beats {lin} in test accuracy at every width on {what}.",
-                     "min over widths of the mean test-accuracy gap network - linearization (pp); holds if > 0",
-                     smallest, check(smallest, lambda v: v > 0)))
-    w = sorted(g)
-    shrink = g[w[-1]] - g[w[0]] if len(w) > 1 else float("nan")
-    out.append(Claim(f"The gap shrinks with width on {what} (paper: {paper[0]} pp at ×1, {paper[1]} pp at ×60).",
-                     f"gap at the widest ({width_label(w[-1]) if w else '-'}) - gap at the narrowest width (pp); holds if < 0",
-                     shrink, check(shrink, lambda v: v < 0)))
-    text, test, rule = at_widest
-    statement = f"{text} on {what} (paper: {paper[1]} pp at ×60 vs {paper[0]} pp at ×1)."
-    if 1 in g and 60 in g:
-        value = g[60] / g[1] if g[1] else float("nan")
-        out.append(Claim(statement, f"gap(×60) / gap(×1); {rule}", value, check(value, test)))
-    else:
-        out.append(untested(statement, f"gap(×60) / gap(×1); {rule} (needs widths ×1 and ×60)"))
-    improvement = gain(t, role, lin) - gain(t, role, net)
-    out.append(Claim(f"{lin} improves strongly with width, {net} much less, on {what}.",
-                     "test-accuracy gain from the narrowest to the widest width, linearization - network (pp); holds if > 0",
-                     improvement, check(improvement, lambda v: v > 0)))
-    train = gaps(t, role, net, lin, "train_accuracy")
-    low = min(train.values()) if train else float("nan")
-    out.append(Claim(f"{lin} also reaches a lower training accuracy than {net} at every width on {what}.",
-                     "min over widths of the mean training-accuracy gap network - linearization (pp); holds if > 0",
-                     low, check(low, lambda v: v > 0)))
-    return out
-
-
-def harder_claim(t, role: str, reference: str, statement: str, net: str = "LeNet", lin: str = "LinLeNet") -> Claim:
-    """The gap on the ``role`` dataset exceeds the gap on the reference dataset at every width."""
-    if not (t["role"] == "reference").any():
-        return untested(statement, f"min over widths of gap(this dataset) - gap({reference}) (pp); holds if > 0 "
-                                   f"(needs a dataset other than {reference})")
-    hard, easy = gaps(t, role, net, lin), gaps(t, "reference", net, lin)
-    diffs = [hard[w] - easy[w] for w in hard if w in easy]
-    value = min(diffs) if diffs else float("nan")
-    return Claim(statement, f"min over widths of gap(this dataset) - gap({reference}) (pp); holds if > 0", value,
-                 check(value, lambda v: v > 0))
-
-
-# ---- singular spectra (Figures 6 and 7) -----------------------------------------------------------
-
-
-def spectrum_requests(ctx, *, model: str, datasets: list[tuple[str, str]], width_list, key: str = "model") -> list:
-    """(labels, Eigenvalues) of the full 10-output NTK J Jᵀ at θ0 of ``jacobian_samples`` training
-    samples (class-stratified, drawn per seed), for each (role, dataset) and width."""
-    from ...pipeline import Eigenvalues, Kernel
-
-    n = ctx.paper["jacobian_samples"]
-    out = []
-    for role, dataset in datasets:
-        check_samples(ctx, n, dataset)
-        for w in width_list:
-            name = width_variant(ctx, model, w, key, outputs=classes(ctx, dataset))
-            kernel = Kernel(ctx.state(name, dataset=dataset), samples=f"classes-n{n}", split="train", kind="ntk-full")
-            outputs = ctx.plan.model_spec(name)["options"].get("outputs", 1)
-            out.append(({"role": role, "dataset": dataset, "width": w, "rows": n * outputs}, Eigenvalues(kernel)))
-    return out
-
-
-def spectrum(eigenvalues: np.ndarray, rtol: float, of: str) -> dict:
-    """Effective ranks and the singular spectrum of J (``of="jacobian"``: σ(J) = √λ) or of J Jᵀ
-    (``of="kernel"``: its singular values λ) from the eigenvalues λ of J Jᵀ. Eigenvalues at most
-    rtol·λ_max (and negative ones, rounding) count as zero."""
-    lam = np.clip(np.sort(np.asarray(eigenvalues, dtype=np.float64))[::-1], 0.0, None)
-    s = analysis.singular_spectrum(lam, rtol=rtol)
-    values = s.values if of == "jacobian" else s.values**2
-    smallest = float(values[s.rank - 1]) if s.rank else float("nan")
-    return {
-        "erank_jacobian": analysis.effective_rank(lam, of="singular", rtol=rtol),
-        "erank_kernel": analysis.effective_rank(lam, of="eigen", rtol=rtol),
-        "values": values,
-        "rank": s.rank,
-        "smallest_nonzero": smallest,
-        "condition_number": float(values[0] / smallest) if s.rank else float("nan"),
-    }
-
-
-def read_eigenvalues(path) -> np.ndarray:
-    return io.read_csv(path)["eigenvalue"]
-
-
-def steps(values: np.ndarray) -> np.ndarray:
-    """Ratios of successive values (the change from one width to the next)."""
-    values = np.asarray(values, dtype=np.float64)
-    return values[1:] / values[:-1]
 
 
 # ---- scale line -----------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Figure 2: training and test accuracy of LeNet and its linearization at θ0 (LinLeNet) trained on
 MNIST, against the width factor."""
 
+from ... import plotting
 from ...claims import Claim
 from ...pipeline import Needs
-from .common import (MODEL, accuracy_runs, accuracy_table, gap_claims, plot_accuracy, scale_text, seeds, width_label,
-                     widths)
+from .accuracy import accuracy_runs, accuracy_table, gap_claims, plot_accuracy
+from .common import MODEL, scale_text, seeds, width_label, widths
 
 SCHEMA = {"type": "object", "additionalProperties": False, "properties": {"model": {**MODEL, "default": None,
                                                                                      "type": ["string", "null"]}}}
@@ -36,6 +37,7 @@ def table(inputs, params) -> dict:
     return accuracy_table(inputs, params)
 
 
+@plotting.styled
 def plot(table, title):
     return plot_accuracy(table, title)
 

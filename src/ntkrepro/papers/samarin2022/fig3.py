@@ -1,10 +1,11 @@
 """Figure 3: as Figure 2, on MNIST with every digit shifted by a random number of pixels (up to 7 in
 each direction); the unshifted results are kept beside them for the comparison the text makes."""
 
+from ... import plotting
 from ...claims import Claim
 from ...pipeline import Needs
-from .common import (MODEL, accuracy_runs, accuracy_table, gap_claims, harder_claim, plot_accuracy, scale_text,
-                     seeds, shift_text, shifted, width_label, widths)
+from .accuracy import accuracy_runs, accuracy_table, gap_claims, harder_claim, plot_accuracy
+from .common import MODEL, scale_text, seeds, shift_text, shifted, width_label, widths
 from .fig2 import NAMES
 
 SCHEMA = {"type": "object", "additionalProperties": False, "properties": {"model": {**MODEL, "default": None,
@@ -37,6 +38,7 @@ def table(inputs, params) -> dict:
     return accuracy_table(inputs, params)
 
 
+@plotting.styled
 def plot(table, title):
     return plot_accuracy(table, title, reference="unshifted")
 

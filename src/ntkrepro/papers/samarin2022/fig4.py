@@ -1,10 +1,11 @@
 """Figure 4: as Figure 2, on CIFAR-10 (the paper), or on whichever dataset ``fig4.dataset`` names (by
 default the paper's dataset, so at the default scale this figure shares Figure 2's runs)."""
 
+from ... import plotting
 from ...claims import Claim, check, untested
 from ...pipeline import Needs
-from .common import (MODEL, NAME, accuracy_runs, accuracy_table, check_dataset, gap_claims, harder_claim, plot_accuracy,
-                     seeds, series, width_label, widths)
+from .accuracy import accuracy_runs, accuracy_table, gap_claims, harder_claim, plot_accuracy, series
+from .common import MODEL, NAME, check_dataset, seeds, width_label, widths
 from .fig2 import NAMES
 
 SCHEMA = {
@@ -56,6 +57,7 @@ def table(inputs, params) -> dict:
     return accuracy_table(inputs, params)
 
 
+@plotting.styled
 def plot(table, title):
     return plot_accuracy(table, title, reference="MNIST")
 

@@ -2,9 +2,11 @@
 own best ones) on the ImageNet snake subset, against the width factor. Off by default: it needs the
 ImageNet folder (a dataset named under datasets:, e.g. name: imagefolder)."""
 
+from ... import plotting
 from ...claims import Claim, check
 from ...pipeline import Needs
-from .common import MODEL, WIDTHS, accuracy_runs, accuracy_table, check_dataset, gain, gaps, plot_accuracy, seeds, width_label
+from .accuracy import accuracy_runs, accuracy_table, gain, gaps, plot_accuracy
+from .common import MODEL, WIDTHS, check_dataset, seeds, width_label
 
 SCHEMA = {
     "type": "object",
@@ -65,6 +67,7 @@ def table(inputs, params) -> dict:
     return accuracy_table(inputs, params)
 
 
+@plotting.styled
 def plot(table, title):
     return plot_accuracy(table, title)
 

@@ -8,8 +8,8 @@ import numpy as np
 from ... import plotting
 from ...claims import Claim, check
 from ...pipeline import Needs
-from .common import (MODEL, WIDTHS, check_dataset, read_eigenvalues, shift_text, shifted, spectrum, spectrum_requests,
-                     steps, width_label, widths, zero_rtol)
+from .common import MODEL, WIDTHS, check_dataset, shift_text, shifted, width_label, widths, zero_rtol
+from .jacobian_spectra import read_eigenvalues, spectrum, spectrum_requests, steps
 
 SCHEMA = {
     "type": "object",
@@ -85,27 +85,26 @@ def table(inputs, params) -> dict:
     return rows
 
 
+@plotting.styled
 def plot(table, title):
     models = list(dict.fromkeys(table["model"].tolist()))
-    with plt.rc_context(plotting.STYLE):
-        fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.2), squeeze=False)
-        for ax, model in zip(axes[0], models):
-            rows = table["model"] == model
-            for i, role in enumerate(dict.fromkeys(table["role"][rows].tolist())):
-                r = rows & (table["role"] == role)
-                order = np.argsort(table["width"][r])
-                ax.plot(table["width"][r][order], table["effective_rank"][r][order], "*-", ms=8,
-                        color=plotting.MODEL_COLORS[i % 5], label=role)
-            ax.set_xscale("log")
-            ax.set_xticks(sorted(set(table["width"][rows].tolist())))
-            plotting.plain_log_axis(ax.xaxis)
-            ax.set_xlabel("width factor")
-            full = int(table["rows"][rows][0])
-            ax.set_ylabel(f"effective rank (full rank {full:,})")
-            ax.set_title(model)
-            ax.legend(fontsize=7, frameon=False)
-        fig.suptitle(plotting.wrap(title))
-        fig.tight_layout()
+    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.2), squeeze=False)
+    for ax, model in zip(axes[0], models):
+        rows = table["model"] == model
+        for i, role in enumerate(dict.fromkeys(table["role"][rows].tolist())):
+            r = rows & (table["role"] == role)
+            order = np.argsort(table["width"][r])
+            ax.plot(table["width"][r][order], table["effective_rank"][r][order], "*-", ms=8,
+                    color=plotting.MODEL_COLORS[i % 5], label=role)
+        ax.set_xscale("log")
+        ax.set_xticks(sorted(set(table["width"][rows].tolist())))
+        plotting.plain_log_axis(ax.xaxis)
+        ax.set_xlabel("width factor")
+        full = int(table["rows"][rows][0])
+        ax.set_ylabel(f"effective rank (full rank {full:,})")
+        ax.set_title(model)
+        ax.legend(fontsize=7, frameon=False)
+    fig.suptitle(title)
     return fig
 
 

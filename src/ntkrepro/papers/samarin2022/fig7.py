@@ -8,7 +8,8 @@ import numpy as np
 from ... import plotting
 from ...claims import Claim, check
 from ...pipeline import Needs
-from .common import read_eigenvalues, shift_text, shifted, spectrum, spectrum_requests, steps, width_label, widths, zero_rtol
+from .common import shift_text, shifted, width_label, widths, zero_rtol
+from .jacobian_spectra import read_eigenvalues, spectrum, spectrum_requests, steps
 
 SCHEMA = {"type": "object", "additionalProperties": False, "properties": {}}
 COLUMNS = ("role", "dataset", "width", "index", "eigenvalue", "singular_value", "of", "rank", "smallest_nonzero",
@@ -69,26 +70,25 @@ def summary(t, role: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return t["width"][r][order], t["smallest_nonzero"][r][order], t["condition_number"][r][order]
 
 
+@plotting.styled
 def plot(table, title):
     roles = list(dict.fromkeys(table["role"].tolist()))
     name = "σ(J J$^T$)" if table["of"][0] == "kernel" else "σ(J)"
-    with plt.rc_context(plotting.STYLE):
-        fig, axes = plt.subplots(1, len(roles), figsize=(4.2 * len(roles), 3.2), sharey=True, squeeze=False)
-        for ax, role in zip(axes[0], roles):
-            w, _, kappa = summary(table, role)
-            positive = table["singular_value"][table["singular_value"] > 0]
-            bins = np.logspace(np.log10(positive.min()), np.log10(positive.max()), 50)
-            for i, (width, k) in enumerate(zip(w, kappa)):
-                r = (table["role"] == role) & (table["width"] == width) & (table["singular_value"] > 0)
-                ax.hist(table["singular_value"][r], bins=bins, histtype="step", lw=1.2, color=plotting.MODEL_COLORS[i % 5],
-                        label=f"{width_label(width)}: κ = {k:.3g}")
-            ax.set_xscale("log")
-            ax.set_xlabel(f"singular value {name}")
-            ax.set_title(role)
-            ax.legend(fontsize=7, frameon=False)
-        axes[0][0].set_ylabel("count")
-        fig.suptitle(plotting.wrap(title))
-        fig.tight_layout()
+    fig, axes = plt.subplots(1, len(roles), figsize=(4.2 * len(roles), 3.2), sharey=True, squeeze=False)
+    for ax, role in zip(axes[0], roles):
+        w, _, kappa = summary(table, role)
+        positive = table["singular_value"][table["singular_value"] > 0]
+        bins = np.logspace(np.log10(positive.min()), np.log10(positive.max()), 50)
+        for i, (width, k) in enumerate(zip(w, kappa)):
+            r = (table["role"] == role) & (table["width"] == width) & (table["singular_value"] > 0)
+            ax.hist(table["singular_value"][r], bins=bins, histtype="step", lw=1.2, color=plotting.MODEL_COLORS[i % 5],
+                    label=f"{width_label(width)}: κ = {k:.3g}")
+        ax.set_xscale("log")
+        ax.set_xlabel(f"singular value {name}")
+        ax.set_title(role)
+        ax.legend(fontsize=7, frameon=False)
+    axes[0][0].set_ylabel("count")
+    fig.suptitle(title)
     return fig
 
 

@@ -1,6 +1,7 @@
 """Table 1: binary MNIST (0 vs not 0): training and test accuracy of the solver, of the SGD-trained
 linearization and of LeNet at every width."""
 
+from ... import plotting
 from ...claims import Claim, check
 from . import binary
 from .binary import SCHEMA, values  # noqa: F401
@@ -38,6 +39,7 @@ def markdown(t) -> str:
     return binary.markdown(t, HEADING)
 
 
+@plotting.styled
 def plot(table, title):
     return binary.plot(table, title)
 

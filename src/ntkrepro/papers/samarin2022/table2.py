@@ -1,6 +1,7 @@
 """Table 2: as Table 1, with the digits shifted by up to 7 pixels; the unshifted results of Table 1 are
 kept beside them (role ``reference``) for the comparison the text makes."""
 
+from ... import plotting
 from ...claims import Claim, check
 from . import binary
 from .binary import SCHEMA, values  # noqa: F401
@@ -39,6 +40,7 @@ def markdown(t) -> str:
     return binary.markdown(t, HEADING)
 
 
+@plotting.styled
 def plot(table, title):
     return binary.plot(table, title)
 

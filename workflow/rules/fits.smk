@@ -12,10 +12,10 @@ rule svm:
         "logs/svm/{dataset}/{samples}/all/{model}-seed{seed}/{state}/{kernel}/{labels}.log",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.fit
     params:
         svm=canonical(config["svm"]),
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.fit),
         code=code_version("svm.py"),
     script:
         "../scripts/svm.py"
@@ -34,11 +34,11 @@ rule regression:
         "logs/regression/{dataset}/{samples}/all/{model}-seed{seed}/{state}/{kernel}/{labels}.log",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.fit
     params:
         regression=canonical(config["regression"]),
         model=state_model,
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.fit),
         code=code_version("regression.py"),
     script:
         "../scripts/regression.py"

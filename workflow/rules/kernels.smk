@@ -14,14 +14,14 @@ rule kernel_init:
     cache: CACHE
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.kernel
     resources:
         mem_mb=resources.gram_mb(config["kernel"]["memory_gb"]),
         gpu=GPU,
     params:
         kind=kernel_kind,
         kernel=canonical(config["kernel"]),
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.kernel),
         code=code_version("kernel.py"),
     script:
         "../scripts/kernel.py"
@@ -38,14 +38,14 @@ rule kernel_checkpoint:
         "logs/kernel/{dataset}/{samples}/{split}/{model}-seed{seed}/{task}/{recipe}/{form}/epoch{epoch}/{kernel}.log",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.kernel
     resources:
         mem_mb=resources.gram_mb(config["kernel"]["memory_gb"]),
         gpu=GPU,
     params:
         kind=kernel_kind,
         kernel=canonical(config["kernel"]),
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.kernel),
         model=checkpoint_file,
         code=code_version("kernel.py"),
     script:

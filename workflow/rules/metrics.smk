@@ -13,13 +13,13 @@ rule alignment:
         state=r"init|[^/]+/[^/]+/[^/]+/epoch[^/]+",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.alignment
     resources:
         mem_mb=lambda w: resources.alignment_mb(
             PLAN.sample_count(w.dataset, w.samples, w.split), config["spectrum"]["k"]
         ),
     params:
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.alignment),
         code=code_version("alignment.py"),
     script:
         "../scripts/alignment.py"
@@ -34,11 +34,11 @@ rule eigenvalues:
         "logs/eigenvalues/{path}.log",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.eigenvalues
     resources:
         mem_mb=lambda w: resources.eigendecompose_mb(PLAN.kernel_samples(w.path), 0),
     params:
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.eigenvalues),
         code=code_version("eigenvalues.py"),
     script:
         "../scripts/eigenvalues.py"
@@ -71,7 +71,7 @@ rule invariance:
         "logs/invariance/{dataset}/{samples}/{split}/{model}-seed{seed}/{state}/{kernel}.log",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.invariance
     resources:
         gpu=GPU,
     params:
@@ -79,7 +79,7 @@ rule invariance:
         kernel=kernel_kind,
         kernel_settings=canonical(config["kernel"]),
         model=state_model,
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.invariance),
         code=code_version("invariance.py"),
     script:
         "../scripts/invariance.py"
@@ -100,7 +100,7 @@ rule evaluation:
         split="all|test",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.fit
     resources:
         gpu=GPU,
     params:
@@ -113,7 +113,7 @@ rule evaluation:
         invariance=canonical(config["invariance"]),
         kernel_settings=canonical(config["kernel"]),
         model=state_model,
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.fit),
         code=code_version("evaluation.py"),
     script:
         "../scripts/evaluation.py"

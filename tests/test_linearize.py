@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -208,3 +211,19 @@ def test_the_jacobian_is_materialized_only_when_it_pays_and_fits(rng):
         line = materialize_if_faster(lin, x, max_gb=max_gb, min_flops_per_entry=min_flops)
         assert (lin._materialized_rows(x) is not None) == expected, line
         assert ("materialized" in line) == expected
+
+
+def test_the_linearized_path_emits_no_future_warning():
+    # A fresh interpreter: torch warns once per process, when forward-mode AD is first used.
+    script = """
+import torch
+from ntkrepro.linearize import Linearized
+from ntkrepro.models import build_model
+lin = Linearized(build_model("lenet", (1, 8, 8)))
+x = torch.randn(4, 1, 8, 8)
+lin(x).sum().backward()
+lin.materialize(x, max_bytes=2**30)
+lin(x).sum().backward()
+"""
+    done = subprocess.run([sys.executable, "-W", "error::FutureWarning", "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -15,9 +15,12 @@ running statistics), so the model is linear in θ and samples stay independent.
 from __future__ import annotations
 
 import copy
+import warnings
+from functools import cache
 
 import torch
 from torch import nn
+from torch.autograd import forward_ad
 from torch.func import functional_call, jvp, vjp
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -45,6 +48,16 @@ def with_batchnorm_statistics(model: nn.Module, stats: str, x_train: torch.Tenso
     return model
 
 
+@cache
+def _load_jvp_decompositions() -> None:
+    """Forward-mode AD imports torch's JVP decompositions on first use, and that import compiles them
+    with torch.jit.script, which warns that torch.jit.script is deprecated (a FutureWarning about
+    torch's own code, in every linearized run's log): import them here with exactly it silenced."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated", category=FutureWarning)
+        forward_ad._maybe_load_decompositions()
+
+
 class _LinearTerm(torch.autograd.Function):
     """(f(x; θc), ∇θf(x; θc)·δ) with the backward of the second term only (the first is constant)."""
 
@@ -56,6 +69,7 @@ class _LinearTerm(torch.autograd.Function):
         def f(p):
             return functional_call(model, p, (x,))
 
+        _load_jvp_decompositions()
         with torch.no_grad():
             primal, tangent = jvp(f, (params,), (tangents,))
         ctx.model, ctx.names, ctx.center = model, names, center

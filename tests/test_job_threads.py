@@ -69,3 +69,13 @@ def test_changing_a_key_changes_the_params_of_exactly_the_jobs_it_moves(default)
 def test_a_zero_cut_gives_every_job_the_params_of_a_build_before_the_cut_existed():
     every = job_threads(small_job_gflop=0)
     assert every.params(every.train)(VGG_RUN) == {"device": "auto", "threads": 2}
+    assert every.train(RESNET_RUN) == 2
+
+
+@pytest.mark.parametrize("compute", [{"small_job_gflop": 0}, {"threads": 1}])
+def test_no_job_is_sized_when_every_job_gets_compute_threads(compute):
+    # sizing builds and runs each network once when the workflow starts: skipped when pointless
+    uniform = job_threads(**compute)
+    assert uniform.train(VGG_RUN) == uniform.kernel(SimpleNamespace(
+        dataset="mnist-5k", samples="classes", split="all", model="lenet", seed=42, kernel="ntk")) == uniform.threads
+    assert uniform._networks == {}

@@ -8,6 +8,7 @@ and only it."""
 
 from __future__ import annotations
 
+import functools
 import math
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -18,6 +19,19 @@ from .plan import Plan
 
 # The compute keys that reach a job's params; small_job_gflop only acts through the thread count.
 JOB_KEYS = ("device", "threads")
+
+
+def _by_size(flops):
+    """A rule's thread count from ``flops(self, wildcards)``, its estimated work; not estimated when
+    every job gets compute.threads anyway (one thread, or small_job_gflop 0)."""
+
+    @functools.wraps(flops)
+    def threads(self, wildcards) -> int:
+        if self.threads == 1 or self.small_job_gflop == 0:
+            return self.threads
+        return resources.job_threads(flops(self, wildcards), self.threads, self.small_job_gflop)
+
+    return threads
 
 
 class JobThreads:
@@ -32,9 +46,6 @@ class JobThreads:
         """``params.compute`` of a rule whose ``threads:`` is ``threads`` (one of the methods below)."""
         return lambda wildcards: {**self.compute, "threads": threads(wildcards)}
 
-    def _of(self, flops: float) -> int:
-        return resources.job_threads(flops, self.threads, self.small_job_gflop)
-
     def network(self, model: str, dataset: str) -> tuple[float, int, int]:
         """(forward FLOPs per sample, parameters, outputs) of a model on a dataset's inputs."""
         key = (model, tuple(self.plan.input_shape(dataset)))
@@ -42,43 +53,51 @@ class JobThreads:
             self._networks[key] = _network_size(self.plan.model_spec(model), key[1])
         return self._networks[key]
 
-    def train(self, wildcards) -> int:
+    @_by_size
+    def train(self, wildcards) -> float:
         forward, _, _ = self.network(wildcards.model, wildcards.dataset)
         n_train = self.plan.sample_count(wildcards.dataset, wildcards.task, "train")
         epochs = self.plan.recipe(wildcards.recipe).epochs
-        return self._of(resources.train_flops(forward, n_train, epochs, linearized=wildcards.form != "network"))
+        return resources.train_flops(forward, n_train, epochs, linearized=wildcards.form != "network")
 
-    def kernel(self, wildcards) -> int:
+    @_by_size
+    def kernel(self, wildcards) -> float:
         forward, n_params, n_outputs = self.network(wildcards.model, wildcards.dataset)
         m = self.plan.sample_count(wildcards.dataset, wildcards.samples, wildcards.split)
         rows = n_outputs if paths.KERNELS[wildcards.kernel][1] != "scalar" else 1
-        return self._of(resources.gram_flops(forward, n_params, m, rows))
+        return resources.gram_flops(forward, n_params, m, rows)
 
-    def eigendecompose(self, wildcards) -> int:
-        return self._of(resources.eigendecompose_flops(self.plan.kernel_samples(wildcards.path), self._k))
+    @_by_size
+    def eigendecompose(self, wildcards) -> float:
+        return resources.eigendecompose_flops(self.plan.kernel_samples(wildcards.path), self._k)
 
-    def eigenvalues(self, wildcards) -> int:
-        return self._of(resources.eigendecompose_flops(self.plan.kernel_samples(wildcards.path), 0))
+    @_by_size
+    def eigenvalues(self, wildcards) -> float:
+        return resources.eigendecompose_flops(self.plan.kernel_samples(wildcards.path), 0)
 
-    def alignment(self, wildcards) -> int:
+    @_by_size
+    def alignment(self, wildcards) -> float:
         m = self.plan.sample_count(wildcards.dataset, wildcards.samples, wildcards.split)
-        return self._of(resources.alignment_flops(m, self._k))
+        return resources.alignment_flops(m, self._k)
 
-    def fit(self, wildcards) -> int:
+    @_by_size
+    def fit(self, wildcards) -> float:
         """SVMs, kernel regressions and evaluations of a kernel."""
         split = getattr(wildcards, "split", "all")
-        return self._of(resources.fit_flops(self.plan.sample_count(wildcards.dataset, wildcards.samples, split)))
+        return resources.fit_flops(self.plan.sample_count(wildcards.dataset, wildcards.samples, split))
 
-    def invariance(self, wildcards) -> int:
+    @_by_size
+    def invariance(self, wildcards) -> float:
         forward, n_params, _ = self.network(wildcards.model, wildcards.dataset)
         samples = self.plan.config["invariance"]["samples"]
-        return self._of(resources.gram_flops(forward, n_params, samples, 1))
+        return resources.gram_flops(forward, n_params, samples, 1)
 
-    def nads(self, wildcards) -> int:
+    @_by_size
+    def nads(self, wildcards) -> float:
         forward, n_params, _ = self.network(wildcards.model, wildcards.dataset)
         d = math.prod(self.plan.input_shape(wildcards.dataset))
         samples = self.plan.dataset_spec(wildcards.dataset)["samples"]
-        return self._of(resources.nads_flops(forward, n_params, d, samples))
+        return resources.nads_flops(forward, n_params, d, samples)
 
     @property
     def _k(self) -> int:

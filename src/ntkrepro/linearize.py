@@ -87,34 +87,6 @@ class _LinearTerm(torch.autograd.Function):
         return (None, None, None, None, *(grads[n] for n in ctx.names))
 
 
-class _RowProduct(torch.autograd.Function):
-    """J[rows]·δ for rows of a materialized Jacobian J: consecutive rows (an evaluation's batches,
-    ``rows`` a slice) as a view of J, others (a training step's shuffled batch) gathered into
-    ``buffer``, which every batch of that size reuses (fresh pages for each step's rows cost more
-    than the product). The backward reads the gathered rows again, or gathers them anew when a later
-    forward refilled the buffer first. The same products as ``J[rows] @ δ`` and its autograd."""
-
-    @staticmethod
-    def forward(ctx, flat, jacobian, rows, buffer):
-        if isinstance(rows, slice):
-            gathered = jacobian[rows]
-        else:
-            gathered = torch.index_select(jacobian, 0, rows, out=buffer)
-            ctx.version = buffer._version
-        ctx.jacobian, ctx.rows, ctx.buffer = jacobian, rows, buffer
-        return gathered @ flat
-
-    @staticmethod
-    def backward(ctx, grad):
-        if isinstance(ctx.rows, slice):
-            gathered = ctx.jacobian[ctx.rows]
-        elif ctx.buffer._version == ctx.version:
-            gathered = ctx.buffer
-        else:
-            gathered = ctx.jacobian.index_select(0, ctx.rows)
-        return gathered.reshape(-1, gathered.shape[-1]).t().mv(grad.reshape(-1)), None, None, None
-
-
 class Linearized(nn.Module):
     """The first-order Taylor model of ``model`` around its current parameters θc.
 
@@ -135,7 +107,6 @@ class Linearized(nn.Module):
         self.spec = getattr(model, "spec", None)
         self._rows: dict[bytes, int] = {}  # sample content -> row of the materialized Jacobian
         self._outputs = self._jacobian = None
-        self._gather_buffers: dict[int, torch.Tensor] = {}  # batch size -> its rows of the Jacobian
 
     def flops_per_jacobian_entry(self, x: torch.Tensor) -> float:
         """FLOPs of the network's forward pass on one sample per entry of its Jacobian (outputs ×
@@ -165,7 +136,6 @@ class Linearized(nn.Module):
         differentiable = copy.deepcopy(self.net).requires_grad_(True)
         jacobian = per_sample_gradients(differentiable, x, outputs="full", device=center.device, dtype=center.dtype)
         self._outputs, self._jacobian = outputs, jacobian.to(center.device)
-        self._gather_buffers = {}
         self._rows = {}
         for i, sample in enumerate(x):
             self._rows.setdefault(_content(sample), i)
@@ -178,17 +148,6 @@ class Linearized(nn.Module):
         if None in rows:
             return None
         return torch.tensor(rows, device=self._jacobian.device)
-
-    def _row_selection(self, rows: torch.Tensor) -> tuple:
-        """(a slice, None) for consecutive rows; else (the rows, the gather buffer of their count)."""
-        first = int(rows[0])
-        if torch.equal(rows, torch.arange(first, first + len(rows), device=rows.device)):
-            return slice(first, first + len(rows)), None
-        buffer = self._gather_buffers.get(len(rows))
-        if buffer is None:
-            buffer = self._jacobian.new_empty((len(rows), *self._jacobian.shape[1:]))
-            self._gather_buffers[len(rows)] = buffer
-        return rows, buffer
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -203,7 +162,7 @@ class Linearized(nn.Module):
         else:
             primal = self._outputs[rows]
             flat = torch.cat([d.reshape(-1) for d in delta])
-            tangent = _RowProduct.apply(flat, self._jacobian, *self._row_selection(rows)).reshape(primal.shape)
+            tangent = (self._jacobian[_as_slice(rows)] @ flat).reshape(primal.shape)
         return primal + tangent if self.offset else tangent
 
     def network_state(self) -> dict:
@@ -218,7 +177,6 @@ class Linearized(nn.Module):
         self.center = [fn(c) for c in self.center]  # not parameters, so moved here (.to, .double)
         if self._jacobian is not None:
             self._outputs, self._jacobian = fn(self._outputs), fn(self._jacobian)
-            self._gather_buffers = {}
         return self
 
 
@@ -233,6 +191,17 @@ def materialize_if_faster(model: Linearized, *inputs: torch.Tensor, max_gb: floa
     if model.materialize(*inputs, max_bytes=max_gb * 2**30):
         return f"the Jacobian of the samples is materialized ({flops:.1f} FLOPs per entry): each step is a matrix product"
     return f"the Jacobian would take more than linearization.jacobian_gb = {max_gb}: each step is a JVP and a VJP"
+
+
+def _as_slice(rows: torch.Tensor) -> slice | torch.Tensor:
+    """Consecutive rows (an evaluation's batches) as a slice: a view of the Jacobian, where indexing
+    with the rows would copy them (at memory bandwidth, for every batch of every evaluation). Other
+    rows (a training step's shuffled batch) are gathered afresh: into a buffer kept between steps,
+    aten.index's out= variant measured no faster and index_select's several times slower."""
+    first = int(rows[0])
+    if torch.equal(rows, torch.arange(first, first + len(rows), device=rows.device)):
+        return slice(first, first + len(rows))
+    return rows
 
 
 def _content(sample: torch.Tensor) -> bytes:

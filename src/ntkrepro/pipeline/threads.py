@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 

@@ -1,11 +1,12 @@
 # `make run`: create .venv with the pinned environment and build Figure 7.
-# `make test`: the same environment, then the test suite (what CI runs).
+# `make test`: the same environment, then the test suite (what CI runs, with NTKREPRO_SLURM_TEST=1).
+# `make test-fast`: the unit tests only, without the end-to-end builds and the SLURM test.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CORES ?= all
 
-.PHONY: install run test lint rulegraph graphviz clean
+.PHONY: install run test test-fast lint rulegraph graphviz clean
 
 install: $(VENV)/.installed
 
@@ -20,6 +21,9 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not workflow and not slurm"
 
 lint: install
 	$(BIN)/snakemake --lint

@@ -1,9 +1,35 @@
 import copy
+import os
 
 import pytest
 import torch
 from torch import nn
 from torch.func import functional_call, jacrev, jvp, vjp, vmap
+
+
+# The SLURM test installs (apt-get) and starts munged, slurmctld and slurmd as root: it runs only when
+# asked for (.ci/run asks), and is otherwise deselected, with the reason in the report.
+SLURM_OPT_IN = "NTKREPRO_SLURM_TEST"
+_SLURM_DESELECTED = pytest.StashKey[int]()
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get(SLURM_OPT_IN) == "1":
+        return
+    deselected = [item for item in items if item.get_closest_marker("slurm")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("slurm")]
+        config.stash[_SLURM_DESELECTED] = len(deselected)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    count = config.stash.get(_SLURM_DESELECTED, 0)
+    if count:
+        terminalreporter.write_line(
+            f"{count} SLURM test(s) deselected: they install and start a local SLURM as root; "
+            f"set {SLURM_OPT_IN}=1 to run them (CI does, in .ci/run)"
+        )
 
 
 def jacobian(model: nn.Module, x: torch.Tensor, parameters=None) -> torch.Tensor:

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -208,3 +211,40 @@ def test_the_jacobian_is_materialized_only_when_it_pays_and_fits(rng):
         line = materialize_if_faster(lin, x, max_gb=max_gb, min_flops_per_entry=min_flops)
         assert (lin._materialized_rows(x) is not None) == expected, line
         assert ("materialized" in line) == expected
+
+
+def test_the_linearized_path_emits_no_future_warning():
+    # A fresh interpreter: torch warns once per process, when forward-mode AD is first used.
+    script = """
+import torch
+from ntkrepro.linearize import Linearized
+from ntkrepro.models import build_model
+lin = Linearized(build_model("lenet", (1, 8, 8)))
+x = torch.randn(4, 1, 8, 8)
+lin(x).sum().backward()
+lin.materialize(x, max_bytes=2**30)
+lin(x).sum().backward()
+"""
+    done = subprocess.run([sys.executable, "-W", "error::FutureWarning", "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def _plain_gather(lin, x, rows):
+    """The outputs of ``lin`` on x[rows] and their squares' gradient, from J[rows] @ δ by plain indexing."""
+    flat = torch.cat([(t - c).reshape(-1) for t, c in zip(lin.theta, lin.center)]).detach().requires_grad_(True)
+    out = lin._outputs[rows] + (lin._jacobian[rows] @ flat).reshape(len(rows))
+    (grad,) = torch.autograd.grad(out.pow(2).sum(), [flat])
+    return out.detach(), grad
+
+
+def test_the_materialized_path_gives_the_bits_of_a_plain_gather(rng):
+    lin = _moved(Linearized(lenet()), torch.Generator().manual_seed(2))
+    x = torch.randn(12, 1, 8, 8, generator=rng)
+    assert lin.materialize(x, max_bytes=2**30)
+    # shuffled (gathered rows), consecutive (a view of the Jacobian), another size
+    for rows in ([7, 1, 4, 10], [3, 0, 9, 5], [4, 5, 6, 7], [11, 2]):
+        out = lin(x[rows])
+        grads = torch.autograd.grad(out.pow(2).sum(), list(lin.theta))
+        expected_out, expected_grad = _plain_gather(lin, x, rows)
+        assert torch.equal(out.detach(), expected_out)
+        assert torch.equal(torch.cat([g.reshape(-1) for g in grads]), expected_grad)

@@ -15,9 +15,12 @@ running statistics), so the model is linear in θ and samples stay independent.
 from __future__ import annotations
 
 import copy
+import warnings
+from functools import cache
 
 import torch
 from torch import nn
+from torch.autograd import forward_ad
 from torch.func import functional_call, jvp, vjp
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -45,6 +48,16 @@ def with_batchnorm_statistics(model: nn.Module, stats: str, x_train: torch.Tenso
     return model
 
 
+@cache
+def _load_jvp_decompositions() -> None:
+    """Forward-mode AD imports torch's JVP decompositions on first use, and that import compiles them
+    with torch.jit.script, which warns that torch.jit.script is deprecated (a FutureWarning about
+    torch's own code, in every linearized run's log): import them here with exactly it silenced."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated", category=FutureWarning)
+        forward_ad._maybe_load_decompositions()
+
+
 class _LinearTerm(torch.autograd.Function):
     """(f(x; θc), ∇θf(x; θc)·δ) with the backward of the second term only (the first is constant)."""
 
@@ -56,6 +69,7 @@ class _LinearTerm(torch.autograd.Function):
         def f(p):
             return functional_call(model, p, (x,))
 
+        _load_jvp_decompositions()
         with torch.no_grad():
             primal, tangent = jvp(f, (params,), (tangents,))
         ctx.model, ctx.names, ctx.center = model, names, center
@@ -150,7 +164,7 @@ class Linearized(nn.Module):
         else:
             primal = self._outputs[rows]
             flat = torch.cat([d.reshape(-1) for d in delta])
-            tangent = (self._jacobian[rows] @ flat).reshape(primal.shape)
+            tangent = (self._jacobian[_as_slice(rows)] @ flat).reshape(primal.shape)
         return primal + tangent if self.offset else tangent
 
     def network_state(self) -> dict:
@@ -179,6 +193,17 @@ def materialize_if_faster(model: Linearized, *inputs: torch.Tensor, max_gb: floa
     if model.materialize(*inputs, max_bytes=max_gb * 2**30):
         return f"the Jacobian of the samples is materialized ({flops:.1f} FLOPs per entry): each step is a matrix product"
     return f"the Jacobian would take more than linearization.jacobian_gb = {max_gb}: each step is a JVP and a VJP"
+
+
+def _as_slice(rows: torch.Tensor) -> slice | torch.Tensor:
+    """Consecutive rows (an evaluation's batches) as a slice: a view of the Jacobian, where indexing
+    with the rows would copy them (at memory bandwidth, for every batch of every evaluation). Other
+    rows (a training step's shuffled batch) are gathered afresh: into a buffer kept between steps,
+    aten.index's out= variant measured no faster and index_select's several times slower."""
+    first = int(rows[0])
+    if torch.equal(rows, torch.arange(first, first + len(rows), device=rows.device)):
+        return slice(first, first + len(rows))
+    return rows
 
 
 def _content(sample: torch.Tensor) -> bytes:

@@ -18,6 +18,7 @@ try:
     from ntkrepro.pipeline import kernel_kinds, paths, resources
     from ntkrepro.pipeline.plan import Plan
     from ntkrepro.pipeline.requests import Run
+    from ntkrepro.pipeline.threads import JobThreads
     from ntkrepro.provenance import source_digest
 except ImportError as e:
     raise WorkflowError(
@@ -44,9 +45,10 @@ except ConfigError as e:
 # with SNAKEMAKE_OUTPUT_CACHE set, they are eligible for Snakemake's between-workflow cache
 # (`snakemake --cache kernel_init eigendecompose`), keyed by their inputs, params and code.
 CACHE = "omit-software" if os.environ.get("SNAKEMAKE_OUTPUT_CACHE") else False
-# Numerical jobs always compute with this many threads (results do not depend on --cores);
-# Snakemake schedules them as using min(THREADS, --cores) cores.
-THREADS = config["compute"]["threads"]
+# Each numerical job computes with a thread count that follows from its size in the configuration
+# (results depend neither on --cores nor on the load): `threads: JOBS.<kind>`, and the same number in
+# `params: compute=JOBS.params(JOBS.<kind>)`. Snakemake schedules it on min(that, --cores) cores.
+JOBS = JobThreads(PLAN, config["compute"])
 # GPU rules hold the local GPU (profiles/default limits gpu to 1, so they never share it); with no
 # GPU they hold nothing. profiles/slurm asks for a GPU per such job whatever the submit host has.
 GPU = int(config["compute"]["device"] != "cpu" and torch.cuda.is_available())
@@ -129,10 +131,6 @@ def code_version(script, *modules):
 
 
 # ---- parameter sets ---------------------------------------------------------------------------
-
-
-def compute_params():
-    return canonical(config["compute"])
 
 
 def dataset_params(wildcards):

@@ -17,11 +17,11 @@ rule regression:
         split="all",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.fit
     params:
         regression=canonical(config["regression"]),
         model=state_model,
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.fit),
         code=code_version("regression.py"),
     script:
         "../scripts/regression.py"

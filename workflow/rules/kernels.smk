@@ -16,14 +16,14 @@ rule kernel_init:
     cache: CACHE
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.kernel
     resources:
         mem_mb=resources.gram_mb(config["kernel"]["memory_gb"]),
         gpu=GPU,
     params:
         kind=kernel_kind,
         kernel=canonical(config["kernel"]),
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.kernel),
         code=code_version("kernel.py"),
     script:
         "../scripts/kernel.py"
@@ -42,14 +42,14 @@ rule kernel_checkpoint:
         state=paths.STATE_RUN_WILDCARD,
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.kernel
     resources:
         mem_mb=resources.gram_mb(config["kernel"]["memory_gb"]),
         gpu=GPU,
     params:
         kind=kernel_kind,
         kernel=canonical(config["kernel"]),
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.kernel),
         model=state_model,
         code=code_version("kernel.py"),
     script:

@@ -11,13 +11,13 @@ rule alignment:
         "logs/alignment/" + paths.ON_STATE + ".log",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.alignment
     resources:
         mem_mb=lambda w: resources.alignment_mb(
             PLAN.sample_count(w.dataset, w.samples, w.split), config["spectrum"]["k"]
         ),
     params:
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.alignment),
         code=code_version("alignment.py"),
     script:
         "../scripts/alignment.py"
@@ -32,13 +32,13 @@ rule eigenvalues:
         "logs/eigenvalues/" + paths.ON_STATE + ".log",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.eigenvalues
     resources:
         mem_mb=lambda w: resources.eigendecompose_mb(
             PLAN.sample_count(w.dataset, w.samples, w.split), 0
         ),
     params:
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.eigenvalues),
         code=code_version("eigenvalues.py"),
     script:
         "../scripts/eigenvalues.py"
@@ -59,7 +59,7 @@ rule evaluation:
         split="all|test",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.fit
     resources:
         gpu=GPU,
     params:
@@ -71,7 +71,7 @@ rule evaluation:
         invariance=canonical(config["invariance"]),
         kernel_settings=canonical(config["kernel"]),
         model=state_model,
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.fit),
         code=code_version("evaluation.py"),
     script:
         "../scripts/evaluation.py"

@@ -29,7 +29,7 @@ rule train:
         "logs/train/{dataset}/{model}-seed{seed}/{task}/{recipe}/{form}.log",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.train
     resources:
         mem_mb=lambda w: resources.train_mb(
             PLAN.input_shape(w.dataset),
@@ -40,7 +40,7 @@ rule train:
     params:
         recipe=train_params,
         form=form_params,
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.train),
         resume=lambda w: paths.RESUME.format(**w),
         code=code_version("train.py"),
     script:

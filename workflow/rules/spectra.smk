@@ -12,7 +12,7 @@ rule eigendecompose:
     cache: CACHE
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.eigendecompose
     resources:
         mem_mb=lambda w: resources.eigendecompose_mb(
             PLAN.sample_count(w.dataset, w.samples, w.split), config["spectrum"]["k"]
@@ -20,7 +20,7 @@ rule eigendecompose:
         gpu=GPU,
     params:
         spectrum=canonical(config["spectrum"]),
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.eigendecompose),
         code=code_version("eigendecompose.py"),
     script:
         "../scripts/eigendecompose.py"
@@ -35,14 +35,14 @@ rule nads:
         "logs/nads/{dataset}/{model}-seed{seed}.log",
     conda:
         "../../envs/ntkrepro.yaml"
-    threads: THREADS
+    threads: JOBS.nads
     resources:
         gpu=GPU,
     params:
         samples=lambda w: PLAN.dataset_spec(w.dataset)["samples"],
         input_shape=lambda w: list(PLAN.input_shape(w.dataset)),
         seed=lambda w: int(w.seed),
-        compute=compute_params(),
+        compute=JOBS.params(JOBS.nads),
         code=code_version("nads.py"),
     script:
         "../scripts/nads.py"

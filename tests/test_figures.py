@@ -14,7 +14,7 @@ from matplotlib.legend import Legend
 from matplotlib.text import Text
 
 from ntkrepro import io, plotting
-from ntkrepro.papers import figure_modules, load_all
+from ntkrepro.papers import load_all
 
 PAPERS = load_all()
 LONG_TITLE = "a title as long as the workflow's, naming the dataset, the sizes, the epochs and K = 1,000 " * 2
@@ -63,7 +63,7 @@ TABLES = {
     ("samarin2022", "table2"): lambda: samarin_tests.binary_columns(samarin_tests.table2.PAPER,
                                                                     samarin_tests.table1.PAPER),
 }
-FIGURES = [(key, name) for key, paper in PAPERS.items() for name in figure_modules(paper)]
+FIGURES = [(key, name) for key, paper in PAPERS.items() for name in paper.figures]
 
 
 def drawn(fig):
@@ -116,7 +116,7 @@ def test_every_figure_has_a_table_here():
 @pytest.mark.parametrize("key,name", FIGURES, ids=[f"{k}-{n}" for k, n in FIGURES])
 def test_every_text_lies_inside_its_figure_and_legends_apart(key, name, tmp_path):
     io.write_csv(TABLES[(key, name)](), tmp_path / "table.csv")
-    fig = figure_modules(PAPERS[key])[name].plot(io.read_csv(tmp_path / "table.csv"), LONG_TITLE)
+    fig = PAPERS[key].figures[name].plot(io.read_csv(tmp_path / "table.csv"), LONG_TITLE)
     try:
         assert isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
         panels = [ax for ax in fig.axes if ax.get_visible()]
@@ -145,7 +145,7 @@ def test_legend_clashes_are_found():
 def test_a_pdf_lists_its_wrapped_labels_on_one_line(tmp_path):
     from workflow_helpers import pdf_keywords
 
-    fig = figure_modules(PAPERS["long2021"])["fig6"].plot(long_epoch_table(), "the title")
+    fig = PAPERS["long2021"].figures["fig6"].plot(long_epoch_table(), "the title")
     label = fig.axes[0].get_ylabel()
     assert "\n" in label and " ".join(label.split("\n")) == "alignment with the conjugate kernel"  # wrapped to its panel
     plotting.save(fig, tmp_path / "fig6.pdf", 100)

@@ -2,6 +2,7 @@
 
 import gzip
 import pickle
+import shutil
 import struct
 import urllib.error
 import urllib.request
@@ -274,3 +275,26 @@ def test_a_truncated_image_is_refused_naming_the_file(tmp_path):
     with pytest.raises(DatasetUnavailable) as e:
         data.formats.read_image_folder(tmp_path, spec)
     assert "truncated or not an image" in one_line_naming(e, bad)
+
+
+def test_a_different_copy_under_dataset_root_is_refused_naming_it(tmp_path):
+    from ntkrepro.errors import ConfigError
+
+    first, other, moved = tmp_path / "first", tmp_path / "other", tmp_path / "moved"
+    write_mnist_like(first, "MNIST/raw", 20, 10, seed=0)
+    write_mnist_like(other, "MNIST/raw", 20, 10, seed=1)  # the same sizes, other digits
+    shutil.copytree(first, moved)
+    record = tmp_path / "mnist.source.json"
+    data.write_source_record(config("mnist", first), record)
+    data.check_source(config("mnist", other), record)  # no prepared mnist.pt beside it: it will be made anyway
+    (tmp_path / "mnist.pt").write_bytes(b"")
+    data.check_source(config("mnist", first), record)
+    data.check_source(config("mnist", moved), record)  # the same files elsewhere: the same data
+    data.check_source(config("mnist", tmp_path / "empty"), record)  # none there yet (to download): nothing to compare
+    data.check_source(config("mnist", other), tmp_path / "never-prepared.json")
+    with pytest.raises(ConfigError, match=rf"^dataset 'mnist': the files under dataset.root \({other}\) are not those "
+                                          rf"{tmp_path / 'mnist.pt'} was prepared from .*delete {tmp_path / 'mnist.pt'} to "
+                                          r"rebuild it"):
+        data.check_source(config("mnist", other), record)
+    assert data.source_digest(config("mnist-5k", tmp_path)) is None
+

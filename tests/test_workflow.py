@@ -4,11 +4,13 @@ report, no-op and targeted reruns, bad input, and the paper-scale plan."""
 import csv
 import json
 import re
+import shutil
 import textwrap
 
 import numpy as np
 import pytest
 import yaml
+from test_data import write_mnist_like
 from workflow_helpers import ROOT, copy_workflow, pdf_keywords, planned_jobs, snakemake
 
 from ntkrepro import io, spectra
@@ -216,6 +218,30 @@ def test_protect_write_protects_gram_matrices(tmp_path):
                      "kernel_init", check=False)
     assert proc.returncode != 0 and "Write-protected output files" in proc.stdout + proc.stderr
     assert (work / target).read_bytes() == before
+
+
+def test_another_copy_under_dataset_root_is_refused_not_silently_kept(tmp_path):
+    # dataset.root is not a param (moving a copy re-runs nothing), so the prepared data records the
+    # raw files' digest: a copy with other digits of the same sizes is one line, not the old results.
+    work = copy_workflow(tmp_path / "source")
+    write_mnist_like(work / "first", "MNIST/raw", 64, 10, seed=0)
+    write_mnist_like(work / "other", "MNIST/raw", 64, 10, seed=1)
+    shutil.copytree(work / "first", work / "moved")
+    off = {key: {"enabled": False} for key in load_papers()}
+
+    def dataset(root):
+        (work / "mnist.yaml").write_text(yaml.safe_dump({"dataset": {"name": "mnist", "root": root, "download": False,
+                                                                     "n_train": None, "n_test": None}, **off}))
+        return ("results/data/mnist.pt", "--configfile", TEST_CONFIG, "mnist.yaml")
+
+    snakemake(work, *dataset("first"))
+    assert planned_jobs(work, *dataset("moved")) == {}  # the same files elsewhere: nothing to do
+    proc = snakemake(work, *dataset("other"), "-n", check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "dataset 'mnist': the files under dataset.root (other) are not those" in proc.stdout + proc.stderr
+    (work / "results/data/mnist.pt").unlink()  # as the message says
+    snakemake(work, *dataset("other"))
+    assert planned_jobs(work, *dataset("other")) == {}
 
 
 def test_bad_config_is_one_clear_error_and_writes_nothing(tmp_path):

@@ -10,6 +10,7 @@ try:
     import torch
 
     from ntkrepro import config as ntk_config
+    from ntkrepro import data as ntk_data
     from ntkrepro import strict_yaml
     from ntkrepro import tasks as ntk_tasks
     from ntkrepro.errors import ConfigError
@@ -38,6 +39,8 @@ try:
         ),
     )
     PLAN = Plan(config, PAPERS)
+    for name, spec in PLAN.datasets.items():
+        ntk_data.check_source(spec, paths.DATA_SOURCE.format(dataset=name))
 except ConfigError as e:
     raise WorkflowError(str(e))
 

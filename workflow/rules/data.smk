@@ -3,7 +3,8 @@
 
 rule prepare_dataset:
     output:
-        paths.DATA,
+        data=paths.DATA,
+        source=paths.DATA_SOURCE,
     log:
         "logs/prepare_dataset/{dataset}.log",
     wildcard_constraints:

@@ -11,7 +11,8 @@ def main(snakemake, log):
         f"{dataset.name}: {dataset.n_train} train + {dataset.n_test} test samples of shape {dataset.input_shape}, "
         f"per-channel mean {[round(m, 4) for m in dataset.mean]}, std {[round(s, 4) for s in dataset.std]}"
     )
-    dataset.save(snakemake.output[0])
+    dataset.save(snakemake.output.data)
+    data.write_source_record(config, snakemake.output.source)
 
 
 run(snakemake, main)

@@ -9,6 +9,8 @@ by a random whole number of pixels, drawn with a fixed seed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -17,6 +19,7 @@ import numpy as np
 import torch
 
 from .. import io
+from ..errors import ConfigError
 from . import formats
 
 
@@ -150,6 +153,47 @@ def split_sizes(spec: dict) -> tuple[int, int]:
     full_train, full_test = SOURCES[spec["name"]].splits(spec)
     n_train, n_test = spec.get("n_train"), spec.get("n_test")
     return min(full_train, n_train or full_train), min(full_test, n_test or full_test)
+
+
+def source_digest(spec: dict) -> str | None:
+    """sha256 of the raw files a file-based dataset configuration reads (names and bytes), or None
+    for a source without files (mnist-5k, synthetic, an image folder) or with files missing."""
+    if spec["name"] not in formats.TORCHVISION_CLASSES:
+        return None
+    files = formats.raw_files(spec["name"], Path(spec["root"]))
+    if files is None:
+        return None
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 24), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def write_source_record(spec: dict, path: str | Path) -> None:
+    """Record which raw files a prepared dataset was made from (``check_source`` compares them)."""
+    io.write_text(json.dumps({"root": str(spec.get("root")), "sha256": source_digest(spec)}) + "\n", path)
+
+
+def check_source(spec: dict, record: str | Path) -> None:
+    """Refuse, in one line, a ``dataset.root`` whose files are not those the prepared dataset beside
+    ``record`` was made from (another copy of the same size, say): its results would silently stay
+    the old data's."""
+    record = Path(record)
+    prepared = record.with_suffix("").with_suffix(".pt")
+    if not (record.exists() and prepared.exists()):  # to be prepared (again) anyway
+        return
+    made_from = json.loads(record.read_text())
+    now = source_digest(spec)
+    if made_from.get("sha256") is None or now is None or now == made_from["sha256"]:
+        return
+    raise ConfigError(
+        f"dataset {spec['name']!r}: the files under dataset.root ({spec['root']}) are not those {prepared} "
+        f"was prepared from ({made_from['root']}, sha256 {made_from['sha256'][:12]}… against {now[:12]}…); "
+        f"delete {prepared} to rebuild it (and what depends on it) from them, or point dataset.root back"
+    )
 
 
 def prepare(spec: dict) -> Dataset:

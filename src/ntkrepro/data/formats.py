@@ -71,6 +71,13 @@ def idx_split_sizes(name: str, root: Path) -> tuple[int, int] | None:
         return None
 
 
+def raw_files(name: str, root: Path) -> list[Path] | None:
+    """The files a file-based dataset is read from (each plain or its .gz), or None when any is missing."""
+    folder, files = expected_files(name, root)
+    present = [_present(folder / f) for f in files]
+    return present if all(p.exists() for p in present) else None
+
+
 def expected_files(name: str, root: Path) -> tuple[Path, list[str]]:
     if name == "cifar10":
         return root / CIFAR10_FOLDER, CIFAR10_FILES

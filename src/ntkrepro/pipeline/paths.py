@@ -15,6 +15,7 @@ from __future__ import annotations
 from .. import tasks
 
 DATA = "results/data/{dataset}.pt"
+DATA_SOURCE = "results/data/{dataset}.source.json"  # which raw files DATA was prepared from
 INIT = "results/init/{dataset}/{model}-seed{seed}.pt"
 TASK = {
     tasks.DATA: "results/tasks/{dataset}/{task}.pt",

@@ -253,9 +253,9 @@ def test_bad_config_is_one_clear_error_and_writes_nothing(tmp_path):
     assert not (work / "results").exists() and not (work / "figures").exists()
 
 
-def test_a_toy_figure_is_one_module_and_one_config_section(tmp_path):
-    work = copy_workflow(tmp_path / "toy")
-    (work / "src/ntkrepro/papers/ortiz2021/fig99.py").write_text(textwrap.dedent('''
+def toy_figure(number: int) -> str:
+    """The source of a toy figure module: the final test accuracy of one network on CIFAR2."""
+    return textwrap.dedent('''
         """A toy figure: the final test accuracy of one network on CIFAR2."""
         import matplotlib.pyplot as plt
 
@@ -276,7 +276,7 @@ def test_a_toy_figure_is_one_module_and_one_config_section(tmp_path):
 
 
         def caption(ctx):
-            return "**Figure 99.** A toy."
+            return "**Figure NUMBER.** A toy."
 
 
         def table(inputs, params):
@@ -293,7 +293,12 @@ def test_a_toy_figure_is_one_module_and_one_config_section(tmp_path):
         def claims(t):
             return [Claim("The toy learns.", "test accuracy; holds if > 0", float(t["test_accuracy"][0]),
                           check(float(t["test_accuracy"][0]), lambda v: v > 0))]
-        '''))
+        ''').replace("NUMBER", str(number))
+
+
+def test_a_toy_figure_is_one_module_and_one_config_section(tmp_path):
+    work = copy_workflow(tmp_path / "toy")
+    (work / "src/ntkrepro/papers/ortiz2021/fig99.py").write_text(toy_figure(99))
     (work / "toy.yaml").write_text(yaml.safe_dump({"ortiz2021": {**{f"fig{n}": None for n in FIGURE_COLUMNS},
                                                                  "fig99": {"model": "lenet"}}}))
     snakemake(work, "ortiz2021", "--configfile", TEST_CONFIG, "toy.yaml")
@@ -319,45 +324,7 @@ def test_a_toy_paper_is_its_folder_and_its_config_section(tmp_path):
         def scale(ctx):
             return "the test configuration"
         '''))
-    (paper / "fig1.py").write_text(textwrap.dedent('''
-        """The final test accuracy of one network on CIFAR2."""
-        import matplotlib.pyplot as plt
-
-        from ntkrepro import tables
-        from ntkrepro.claims import Claim, check
-        from ntkrepro.pipeline import Needs
-
-        SCHEMA = {"type": "object", "additionalProperties": False, "required": ["model"],
-                  "properties": {"model": {"type": "string"}}}
-
-
-        def needs(ctx):
-            return Needs({"metrics": [({"model": ctx.section["model"]}, ctx.run("cifar2", ctx.section["model"]))]})
-
-
-        def title(ctx):
-            return "toy"
-
-
-        def caption(ctx):
-            return "**Figure 1.** A toy."
-
-
-        def table(inputs, params):
-            return tables.accuracy_table(inputs["metrics"])
-
-
-        def plot(table, title):
-            fig, ax = plt.subplots()
-            ax.bar([0], table["test_accuracy"])
-            ax.set_ylabel("test accuracy")
-            return fig
-
-
-        def claims(t):
-            return [Claim("The toy learns.", "test accuracy; holds if >= 0", float(t["test_accuracy"][0]),
-                          check(float(t["test_accuracy"][0]), lambda v: v >= 0))]
-        '''))
+    (paper / "fig1.py").write_text(toy_figure(1))
     recipe = yaml.safe_load((work / TEST_CONFIG).read_text())["ortiz2021"].get("recipe", "ortiz2021")
     (work / "toy.yaml").write_text(yaml.safe_dump({
         "toy2099": {"recipe": recipe, "fig1": {"model": "lenet"}},

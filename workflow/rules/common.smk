@@ -42,7 +42,10 @@ try:
     for name, spec in PLAN.datasets.items():
         ntk_data.check_source(spec, paths.DATA_SOURCE.format(dataset=name))
 except ConfigError as e:
-    raise WorkflowError(str(e))
+    # one line, as a configuration mistake is not a crash of the workflow (a WorkflowError would be
+    # framed with this file's name, line and a traceback line)
+    print(e, file=sys.stderr)
+    sys.exit(1)
 
 # The θ0 kernels and spectra are the expensive outputs every checkout of a lab recomputes alike:
 # with SNAKEMAKE_OUTPUT_CACHE set, they are eligible for Snakemake's between-workflow cache

@@ -12,7 +12,7 @@ rule regression:
     output:
         paths.REGRESSION,
     log:
-        "logs/regression/" + paths.ON_STATE + "/{labels}.log",
+        paths.log("regression", "{labels}"),
     wildcard_constraints:
         split="all",
     conda:

@@ -10,7 +10,7 @@ rule kernel_init:
     output:
         keep(paths.KERNEL),
     log:
-        "logs/kernel/" + paths.ON_STATE + ".log",
+        paths.log("kernel"),
     wildcard_constraints:
         state=paths.STATE_INIT,
     cache: CACHE
@@ -37,7 +37,7 @@ rule kernel_checkpoint:
     output:
         keep(paths.KERNEL),
     log:
-        "logs/kernel/" + paths.ON_STATE + ".log",
+        paths.log("kernel"),
     wildcard_constraints:
         state=paths.STATE_RUN_WILDCARD,
     conda:

@@ -8,7 +8,7 @@ rule alignment:
     output:
         paths.ALIGNMENT,
     log:
-        "logs/alignment/" + paths.ON_STATE + ".log",
+        paths.log("alignment"),
     conda:
         "../../envs/ntkrepro.yaml"
     threads: JOBS.alignment
@@ -29,7 +29,7 @@ rule eigenvalues:
     output:
         paths.EIGENVALUES,
     log:
-        "logs/eigenvalues/" + paths.ON_STATE + ".log",
+        paths.log("eigenvalues"),
     conda:
         "../../envs/ntkrepro.yaml"
     threads: JOBS.eigenvalues
@@ -54,7 +54,7 @@ rule evaluation:
     output:
         paths.EVALUATION,
     log:
-        "logs/evaluation/" + paths.ON_STATE + "/{labels}~{others}.log",
+        paths.log("evaluation", "{labels}~{others}"),
     wildcard_constraints:
         split="all|test",
     conda:

@@ -8,7 +8,7 @@ rule eigendecompose:
     output:
         paths.SPECTRUM,
     log:
-        "logs/eigendecompose/" + paths.ON_STATE + ".log",
+        paths.log("eigendecompose"),
     cache: CACHE
     conda:
         "../../envs/ntkrepro.yaml"

@@ -45,6 +45,11 @@ NADS = "results/nads/{dataset}/{model}-seed{seed}.h5"
 FIGURE = "figures/{item}.{ext}"
 
 
+def log(rule: str, within: str | None = None) -> str:
+    """The log of a ``rule``'s job on a kernel of a state, under logs/ (``within``: a name below it)."""
+    return f"logs/{rule}/{ON_STATE}" + (f"/{within}" if within else "") + ".log"
+
+
 def task(dataset: str, task_name: str, model: str, seed: int) -> str:
     return TASK[tasks.parse(task_name).scope].format(dataset=dataset, task=task_name, model=model, seed=seed)
 

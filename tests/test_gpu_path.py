@@ -192,7 +192,7 @@ def test_gpu_eigendecomposition_of_60000_float64_asks_for_86_gib(monkeypatch):
     monkeypatch.setattr(spectra, "resolve_device", lambda device: torch.device("cuda"))
     monkeypatch.setattr(memory, "available_bytes", lambda device: int(needed) - 1)
     with pytest.raises(ResourceError, match=r"^eigh of a 60000x60000 matrix needs about 85\.8 GiB but only 85\.8 GiB "
-                                            r"is available on cuda; set spectrum\.device: cpu$"):
+                                            r"is available on cuda; pass device='cpu'$"):
         spectra.eigendecompose(fake_square(60_000), 1000, device="cuda")
     # float32: half of it, 10.7 GiB at m = 30,000
     monkeypatch.setattr(memory, "available_bytes", lambda device: 10**9)
@@ -242,6 +242,7 @@ def test_gram_tiles_on_a_gpu_at_paper_sizes(m, bytes_per_sample, budget, device,
 
 
 def test_gram_features_of_one_sample_beyond_the_budget_are_refused():
-    with pytest.raises(ResourceError, match=r"one sample's Jacobian features take 2\.7 MiB, more than the memory "
-                                            r"budget of 1\.0 MiB allows; raise kernel\.memory_gb"):
+    with pytest.raises(ResourceError, match=r"the smallest tile \(one row and one column sample, 2\.7 MiB of features "
+                                            r"each, and its kernel entry\) needs 5\.3 MiB, more than the memory budget of "
+                                            r"1\.0 MiB \(memory_bytes=\) allows"):
         choose_tile(10_000, 2_801_220, 4, 2**20, None, torch.device("cuda"))

@@ -55,3 +55,12 @@ def test_a_file_cut_mid_row_is_refused(tmp_path, cut):
     path.write_text(text[: len(text) - cut])  # within the last row's cells, or just before its line end
     message = refused(path)
     assert "row 3 (line 4)" in message and "the file ends mid-row (cut short?)" in message
+
+
+def test_a_label_column_named_as_text_keeps_what_was_written(tmp_path):
+    path = tmp_path / "claims.csv"
+    io.write_csv({"figure": ["2", "7", "table1"], "value": [0.5, 1.0, 2.0]}, path)
+    with pytest.raises(IntegrityError, match="column 'figure': 'table1' is not a number"):
+        io.read_csv(path)
+    card = io.read_csv(path, labels=("figure",))
+    assert card["figure"].tolist() == ["2", "7", "table1"] and card["value"].tolist() == [0.5, 1.0, 2.0]

@@ -215,12 +215,14 @@ def write_csv(columns: dict[str, Any], path: str | os.PathLike) -> None:
     write_text(buffer.getvalue(), path)
 
 
-def read_csv(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Read a CSV written by :func:`write_csv`; numeric columns come back as numbers.
+def read_csv(path: str | os.PathLike, labels: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """Read a CSV written by :func:`write_csv`; numeric columns come back as numbers, the columns
+    named in ``labels`` (labels that may look like numbers, e.g. a scorecard's figure "2" or "table1")
+    as written.
 
     Strict: a row with fewer or more cells than the header, a cell that is not a number in a column
-    whose other cells are, or a file that ends mid-row raise IntegrityError naming the file, the row
-    and the column.
+    whose other cells are (outside ``labels``), or a file that ends mid-row raise IntegrityError naming
+    the file, the row and the column.
     """
     with open(path, newline="") as f:
         text = f.read()
@@ -251,6 +253,9 @@ def read_csv(path: str | os.PathLike) -> dict[str, np.ndarray]:
     out = {}
     for k, name in enumerate(names):
         values = [r[k] for r in rows]
+        if name in labels:
+            out[name] = np.array(values)
+            continue
         numbers = [_number(v) for v in values]
         if all(x is None for x in numbers) and values:
             out[name] = np.array(values)

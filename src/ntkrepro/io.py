@@ -217,8 +217,8 @@ def write_csv(columns: dict[str, Any], path: str | os.PathLike) -> None:
 
 def read_csv(path: str | os.PathLike, labels: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     """Read a CSV written by :func:`write_csv`; numeric columns come back as numbers, the columns
-    named in ``labels`` (labels that may look like numbers, e.g. a scorecard's figure "2" or "table1")
-    as written.
+    named in ``labels`` (labels of which some look like numbers, such as a scorecard's figure column:
+    a number for a figure, a name for a table) as written.
 
     Strict: a row with fewer or more cells than the header, a cell that is not a number in a column
     whose other cells are (outside ``labels``), or a file that ends mid-row raise IntegrityError naming

@@ -92,9 +92,8 @@ def load_inputs(data: Path, split: str, samples: Path | None):
 
 def kernel(args) -> None:
     """``ntkrepro kernel``."""
-    import torch
-
     from . import ntk
+    from .pipeline.kernel_kinds import engine_arguments
 
     model_file = existing("MODEL", args.model)
     data = existing("DATA", args.data)
@@ -106,9 +105,7 @@ def kernel(args) -> None:
     x, ids = load_inputs(data, args.split, samples)
     try:
         info = ntk.write_gram(
-            model, x, out, kind=args.kind, outputs=args.outputs, block_size=args.block_size, device=args.device,
-            dtype=getattr(torch, args.dtype), allow_tf32=args.allow_tf32,
-            memory_bytes=int(args.memory_gb * 2**30) if args.memory_gb else None,
+            model, x, out, **engine_arguments(vars(args), args.kind, args.outputs, device=args.device),
             meta={"model_file": str(model_file), "samples": str(samples) if samples else "all", "split": args.split,
                   "model_spec": model.spec},
             sample_ids=ids.numpy(),

@@ -8,6 +8,7 @@ from ntkrepro import analysis, fits, io, ntk, rebuild, training
 from ntkrepro.data import Dataset
 from ntkrepro.devices import resolve_device
 from ntkrepro.invariance import feature_invariance
+from ntkrepro.pipeline.kernel_kinds import engine_arguments
 from ntkrepro.workflow import config_keys, run
 
 
@@ -59,8 +60,6 @@ def main(snakemake, log):
                          f"of {task['name']} (split {w.split})")
     model, extra = rebuild.load_checkpoint(p.model)
     device = resolve_device(p.compute["device"])
-    k = p.kernel_settings
-    options = {"device": device, "dtype": getattr(torch, k["dtype"]), "allow_tf32": k["allow_tf32"]}
     kind = w.kernel
 
     rows = [("state", "", "epoch", float(extra.get("epoch", 0)))]
@@ -70,9 +69,8 @@ def main(snakemake, log):
     x_all = x_test if x_train is None else torch.cat([x_train, x_test])
     for other in p.others:
         with config_keys(memory_bytes="kernel.memory_gb"):
-            O = ntk.kernel(model, x_all, kind=other["kind"], outputs=other["outputs"],
-                           memory_bytes=int(k["memory_gb"] * 2**30) if k["memory_gb"] else None, progress=False,
-                           **options)
+            O = ntk.kernel(model, x_all, progress=False,
+                           **engine_arguments(p.kernel_settings, other["kind"], other["outputs"], device=device))
         O = O.double().numpy()
         if w.split == "all":
             rows += svm_rows(other["name"], O, n, y_train, y_test, p.svm, log)
@@ -82,7 +80,8 @@ def main(snakemake, log):
                  f"CKA {values['cka']:.4f}")
         rows += [("alignment", other["name"], q, v) for q, v in values.items()]
     x_inv = x_test[: p.invariance["samples"]]
-    invariance = feature_invariance(model, x_inv, **p.kernel, **options)
+    invariance = feature_invariance(model, x_inv, **engine_arguments(p.kernel_settings, **p.kernel, device=device,
+                                                                     tiled=False))
     log.info(", ".join(f"{family} {v:.4f}" for family, v in invariance.items()) + f" over {len(x_inv)} test samples")
     rows += [("invariance", kind, family, v) for family, v in invariance.items()]
     io.write_csv({name: [r[i] for r in rows] for i, name in enumerate(("measure", "kind", "quantity", "value"))},

@@ -1,9 +1,8 @@
 """The kernel of a saved network state on the samples of a task, streamed to HDF5."""
 
-import torch
-
 from ntkrepro import io, ntk, rebuild, resume
 from ntkrepro.data import Dataset
+from ntkrepro.pipeline.kernel_kinds import engine_arguments
 from ntkrepro.workflow import config_keys, run
 
 
@@ -19,12 +18,7 @@ def main(snakemake, log):
             model,
             x,
             snakemake.output[0],
-            **snakemake.params.kind,
-            block_size=k["block_size"],
-            device=snakemake.params.compute["device"],
-            dtype=getattr(torch, k["dtype"]),
-            allow_tf32=k["allow_tf32"],
-            memory_bytes=int(k["memory_gb"] * 2**30) if k["memory_gb"] else None,
+            **engine_arguments(k, **snakemake.params.kind, device=snakemake.params.compute["device"]),
             meta={"model_file": str(model_file), "samples": snakemake.wildcards.samples,
                   "split": snakemake.wildcards.split, "model_spec": model.spec},
             sample_ids=ids.numpy(),

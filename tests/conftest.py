@@ -32,6 +32,43 @@ def pytest_terminal_summary(terminalreporter, config):
         )
 
 
+# ---- shared builds: each made once per test run, by the first test that asks for it --------------
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """A copy of the workflow with the test configuration built in full (rule all: every enabled
+    paper's figures and scorecard). Tests read it; a test that edits it restores what it edited."""
+    from workflow_helpers import TEST_CONFIG, copy_workflow, snakemake
+
+    work = copy_workflow(tmp_path_factory.mktemp("workflow"))
+    snakemake(work, "--configfile", TEST_CONFIG)  # no target: rule all, every figure
+    return work
+
+
+@pytest.fixture(scope="session")
+def fig7_alone(tmp_path_factory):
+    """Another copy with Figure 7 of the test configuration alone built, on one core (``built`` has
+    two): what a user has after building one figure."""
+    from workflow_helpers import TEST_CONFIG, copy_workflow, snakemake
+
+    work = copy_workflow(tmp_path_factory.mktemp("fig7-alone"))
+    snakemake(work, "figures/fig7.pdf", "--configfile", TEST_CONFIG, cores=1)
+    return work
+
+
+@pytest.fixture(scope="session")
+def paper_scale(tmp_path_factory):
+    """The paper-scale plan (config/paper.yaml) from one dry run in a fresh copy: ``.jobs(target)``
+    for rule all, each paper's target rule (its key) or any output file."""
+    from workflow_helpers import DryRun, copy_workflow
+
+    from ntkrepro.papers import load_all
+
+    return DryRun(copy_workflow(tmp_path_factory.mktemp("paper-scale")), "all", *load_all(),
+                  "--configfile=config/paper.yaml")
+
+
 def jacobian(model: nn.Module, x: torch.Tensor, parameters=None) -> torch.Tensor:
     """Float64 per-sample Jacobians (n, C, P) from torch.func, independent of the engine; with
     ``parameters`` (name prefixes) only those parameters' columns."""

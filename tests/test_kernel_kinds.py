@@ -3,6 +3,7 @@ command's options) into the NTK engine's arguments, shared by the workflow's scr
 
 import pytest
 import torch
+from workflow_helpers import ROOT
 
 from ntkrepro import cli, ntk
 from ntkrepro import config as cfg
@@ -10,7 +11,6 @@ from ntkrepro.invariance import feature_invariance
 from ntkrepro.models import build_model, initialize
 from ntkrepro.papers import load_all
 from ntkrepro.pipeline.kernel_kinds import KINDS, engine_arguments, engine_options
-from workflow_helpers import ROOT
 
 SCHEMA = cfg.load_schema(ROOT / "workflow/schemas/config.schema.yaml", load_all())
 

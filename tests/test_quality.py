@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from workflow_helpers import ROOT, copy_workflow, planned_jobs, snakemake
+from workflow_helpers import ROOT, copy_workflow, snakemake
 
 
 def test_snakemake_lint_is_clean(tmp_path):
@@ -23,8 +23,8 @@ def test_snakefmt_is_clean():
 
 
 @pytest.mark.workflow
-def test_paper_scale_plan_job_count(tmp_path, capsys):
-    jobs = planned_jobs(copy_workflow(tmp_path / "paper"), "--configfile", "config/paper.yaml")
+def test_paper_scale_plan_job_count(paper_scale, capsys):
+    jobs = paper_scale.jobs("all")
     with capsys.disabled():
         print(f"\npaper-scale plan (config/paper.yaml): {sum(jobs.values())} jobs, {jobs['train']} training runs")
     assert jobs["train"] > 300 and "claims" in jobs

@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 import yaml
 from test_data import write_mnist_like
-from workflow_helpers import ROOT, copy_workflow, pdf_keywords, planned_jobs, snakemake
+from workflow_helpers import (ROOT, TEST_CONFIG, copy_without_figures, copy_workflow, pdf_keywords, planned_jobs,
+                              snakemake)
 
 from ntkrepro import io, spectra
 from ntkrepro.papers import load_all as load_papers
 
 pytestmark = pytest.mark.workflow
 
-TEST_CONFIG = ".test/config.yaml"
 FIGURE_COLUMNS = {
     "2": ["model", "kind", "task", "index", "test_accuracy", "distance_l2", "distance_cosine"],
     "3": ["index", "iterations_to_threshold", "distance_l2", "distance_cosine"],
@@ -42,13 +42,6 @@ INIT_SPECTRUM = "results/spectra/synthetic/classes/all/lenet-seed42/init/ntk.h5"
 @pytest.fixture(scope="module")
 def test_config():
     return yaml.safe_load((ROOT / TEST_CONFIG).read_text())["ortiz2021"]
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    work = copy_workflow(tmp_path_factory.mktemp("workflow"))
-    snakemake(work, "--configfile", TEST_CONFIG)  # no target: rule all, every figure
-    return work
 
 
 def fraction(values):
@@ -196,9 +189,8 @@ def test_library_edit_reruns_the_rules_that_use_it(built, module, expected, unto
         assert jobs == {"figure_table": 1, "figure_plot": 1, "claims": 1, "all": 1}
 
 
-def test_report_after_one_figure_reports_what_exists(built, tmp_path):
-    work = copy_workflow(tmp_path / "one")
-    snakemake(work, "figures/fig7.pdf", "--configfile", TEST_CONFIG)
+def test_report_after_one_figure_reports_what_exists(built, fig7_alone):
+    work = fig7_alone
     proc = snakemake(work, "--configfile", TEST_CONFIG, "--report", "report.html")
     wanted = sum(1 for p in (built / "figures").rglob("*") if p.suffix in (".pdf", ".md"))
     assert f"report: 1 of {wanted} figures and scorecards of the enabled papers exist" in proc.stderr
@@ -297,8 +289,8 @@ def toy_figure(number: int) -> str:
         ''').replace("NUMBER", str(number))
 
 
-def test_a_toy_figure_is_one_module_and_one_config_section(tmp_path):
-    work = copy_workflow(tmp_path / "toy")
+def test_a_toy_figure_is_one_module_and_one_config_section(built, tmp_path):
+    work = copy_without_figures(built, tmp_path / "toy")  # its training run is one of the build's
     (work / "src/ntkrepro/papers/ortiz2021/fig99.py").write_text(toy_figure(99))
     (work / "toy.yaml").write_text(yaml.safe_dump({"ortiz2021": {**{f"fig{n}": None for n in FIGURE_COLUMNS},
                                                                  "fig99": {"model": "lenet"}}}))
@@ -308,10 +300,10 @@ def test_a_toy_figure_is_one_module_and_one_config_section(tmp_path):
     assert io.read_csv(work / "figures/claims.csv")["figure"].astype(int).tolist() == [99]
 
 
-def test_a_toy_paper_is_its_folder_and_its_config_section(tmp_path):
+def test_a_toy_paper_is_its_folder_and_its_config_section(built, tmp_path):
     # No generic file is edited: the paper is discovered from its folder, its schema joins the
     # configuration's, and it gets its target rule, figures folder and scorecard.
-    work = copy_workflow(tmp_path / "toypaper")
+    work = copy_without_figures(built, tmp_path / "toypaper")  # its training run is one of the build's
     paper = work / "src/ntkrepro/papers/toy2099"
     paper.mkdir()
     (paper / "__init__.py").write_text(textwrap.dedent('''
@@ -337,17 +329,16 @@ def test_a_toy_paper_is_its_folder_and_its_config_section(tmp_path):
     assert not list((work / "figures").glob("*.csv"))  # the disabled papers built nothing
 
 
-def test_paper_scale_plan(tmp_path):
-    work = copy_workflow(tmp_path / "paper")
-    jobs = planned_jobs(work, "ortiz2021", "--configfile=config/paper.yaml")
+def test_paper_scale_plan(paper_scale):
+    jobs = paper_scale.jobs("ortiz2021")
     assert {"figure_table", "figure_plot", "claims", "ortiz2021"} <= set(jobs) and jobs["figure_table"] == 8
-    paper = yaml.safe_load((work / "config/paper.yaml").read_text())["ortiz2021"]
-    defaults = yaml.safe_load((work / "config/config.yaml").read_text())["ortiz2021"]
+    paper = yaml.safe_load((paper_scale.workdir / "config/paper.yaml").read_text())["ortiz2021"]
+    defaults = yaml.safe_load((paper_scale.workdir / "config/config.yaml").read_text())["ortiz2021"]
     f5 = {**defaults["fig5"], **paper["fig5"]}
     fig5_runs = len(f5["models"]) * 2 * len(f5["sizes"]) * len(f5["seeds"])
     # fig6's training subset (n = 10,000, seed 42) is one of them: shared, made once
     assert jobs["train"] >= fig5_runs and jobs["seeded_task"] == len(f5["sizes"]) * len(f5["seeds"])
-    fig7 = planned_jobs(work, "figures/fig7.pdf", "--configfile=config/paper.yaml")
+    fig7 = paper_scale.jobs("figures/fig7.pdf")
     assert fig7 == {
         "prepare_dataset": 1, "initialize": 1, "kernel_init": 1, "eigendecompose": 1, "eigenfunction_task": 1,
         "train": 1, "kernel_checkpoint": 1, "alignment": 2, "figure_table": 1, "figure_plot": 1,
@@ -505,10 +496,9 @@ def test_samarin_scorecard(built):
     assert text.startswith("# Claims scorecard") and "cannot be tested at this scale" in text
 
 
-def test_samarin_paper_scale_plan(tmp_path):
-    work = copy_workflow(tmp_path / "samarin")
-    jobs = planned_jobs(work, "samarin2022", "--configfile=config/paper.yaml")
-    config = yaml.safe_load((work / "config/paper.yaml").read_text())["samarin2022"]
+def test_samarin_paper_scale_plan(paper_scale):
+    jobs = paper_scale.jobs("samarin2022")
+    config = yaml.safe_load((paper_scale.workdir / "config/paper.yaml").read_text())["samarin2022"]
     widths, seeds = len(config["widths"]), len(config["seeds"])
     alex = len(config["fig5"]["widths"])
     assert jobs["figure_table"] == 8 and jobs["figure_markdown"] == 2 and jobs["claims"] == 1
@@ -584,10 +574,9 @@ def test_long2021_scorecard_and_stand_in_titles(built):
     assert (built / "figures/long2021/claims.md").read_text().startswith("# Claims scorecard")
 
 
-def test_long2021_paper_scale_plan(tmp_path):
-    work = copy_workflow(tmp_path / "paper")
-    jobs = planned_jobs(work, "long2021", "--configfile=config/paper.yaml")
-    paper = yaml.safe_load((work / "config/paper.yaml").read_text())["long2021"]
+def test_long2021_paper_scale_plan(paper_scale):
+    jobs = paper_scale.jobs("long2021")
+    paper = yaml.safe_load((paper_scale.workdir / "config/paper.yaml").read_text())["long2021"]
     seeds, epochs = len(paper["seeds"]), len(paper["epochs"])
     settings = 2 * len(paper["pairs"] if "pairs" in paper else [[3, 8], [5, 6]]) + 1  # VGG and MLP on MNIST, VGG on cats/dogs
     lr_runs = seeds * (4 * len(paper["lr"]["mnist"]) + len(paper["lr"]["cifar"]))

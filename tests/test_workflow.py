@@ -254,6 +254,18 @@ def test_bad_config_is_one_clear_error_and_writes_nothing(tmp_path):
     assert not (work / "results").exists() and not (work / "figures").exists()
 
 
+def test_a_figure_section_is_refused_only_for_the_targets_that_need_it(tmp_path):
+    work = copy_workflow(tmp_path / "refused")
+    fig5 = ("--config", "ortiz2021={fig5: {sizes: [500, 5000]}}")  # more than the 4,000 training samples
+    assert planned_jobs(work, "figures/fig7.pdf", *fig5) == planned_jobs(work, "figures/fig7.pdf")
+    for target in ("figures/fig5.pdf", "figures/claims.md", "ortiz2021"):
+        proc = snakemake(work, target, "-n", *fig5, check=False)
+        out = proc.stderr + proc.stdout
+        assert proc.returncode == 1, target
+        assert "config key 'ortiz2021.fig5.sizes': 5000 exceeds the 4000 training samples" in out
+        assert "Exception" not in out and 'File "' not in out  # a message, not a crash report
+
+
 def toy_figure(number: int) -> str:
     """The source of a toy figure module: the final test accuracy of one network on CIFAR2."""
     return textwrap.dedent('''

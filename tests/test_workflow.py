@@ -123,7 +123,8 @@ def test_claims_scorecard(built):
 
 
 def test_self_contained_report(built):
-    snakemake(built, "--configfile", TEST_CONFIG, "--report", "report.html")
+    proc = snakemake(built, "--configfile", TEST_CONFIG, "--report", "report.html")
+    assert "Missing metadata" not in proc.stderr + proc.stdout
     html = (built / "report.html").read_text()
     # Captions and the configuration are JSON-escaped inside the page's script.
     for n in range(2, 10):
@@ -186,7 +187,7 @@ def test_dataset_edit_reruns_everything_downstream_of_it(built):
 def test_library_edit_reruns_the_rules_that_use_it(built, module, expected, untouched):
     path = built / "src/ntkrepro" / module
     original = path.read_text()
-    path.write_text(original + "\n# an edit\n")
+    path.write_text(original + "\n_EDITED = True\n")  # code: a comment or a docstring re-runs nothing
     try:
         jobs = planned_jobs(built, "--configfile", TEST_CONFIG)
     finally:
@@ -194,6 +195,17 @@ def test_library_edit_reruns_the_rules_that_use_it(built, module, expected, unto
     assert expected <= set(jobs) and not untouched & set(jobs), jobs
     if module.startswith("papers/"):  # one figure's module: that figure alone
         assert jobs == {"figure_table": 1, "figure_plot": 1, "claims": 1, "all": 1}
+
+
+def test_comment_and_docstring_edits_rerun_nothing(built):
+    path = built / "src/ntkrepro/spectra.py"
+    original = path.read_text()
+    docstring = original.split('"""')[1]
+    path.write_text("# a comment\n" + original.replace(docstring, docstring + " Edited.", 1) + "\n# another\n")
+    try:
+        assert planned_jobs(built, "--configfile", TEST_CONFIG) == {}
+    finally:
+        path.write_text(original)
 
 
 def test_report_after_one_figure_reports_what_exists(built, tmp_path):

@@ -105,6 +105,31 @@ def test_bad_configs_name_the_key(edit, message):
     assert message in str(e.value)
 
 
+def test_a_figure_refused_is_kept_aside_until_needed_without_what_it_asked_for(monkeypatch):
+    # the workflow's plan (strict=False): a build of figure 7 is not stopped by figure 5's sizes
+    fig5 = PAPERS["ortiz2021"].figures["fig5"]
+    refuses = fig5.needs
+
+    def asks_then_refuses(ctx):
+        ctx.plan.path(ctx.run("cifar2-n300", "lenet"))  # a run no other figure asks for
+        return refuses(ctx)
+
+    monkeypatch.setattr(fig5, "needs", asks_then_refuses)
+    c = base()
+    c["ortiz2021"]["fig5"].update(sizes=[500, 5000])
+    config = cfg.validate(c, SCHEMA)
+    message = "config key 'ortiz2021.fig5.sizes': 5000 exceeds the 4000 training samples"
+    with pytest.raises(ConfigError, match=message):
+        Plan(config, PAPERS)
+    plan = Plan(config, PAPERS, strict=False)
+    with pytest.raises(ConfigError, match=message):
+        plan.figure("fig5")
+    assert plan.figure("fig7").inputs and "figures/fig5.pdf" in plan.targets()
+    without = Plan(cfg.validate({**base(), "ortiz2021": {**base()["ortiz2021"], "fig5": None}}, SCHEMA), PAPERS)
+    assert set(plan.runs()) == set(without.runs()) and not any(r.task == "cifar2-n300" for r in plan.runs())
+    assert {r: plan.checkpoints(r) for r in plan.runs()} == {r: without.checkpoints(r) for r in without.runs()}
+
+
 def test_yaml_exponents_without_a_dot_are_numbers():
     c = base()
     c["recipes"]["ortiz2021"].update(yaml.safe_load("lr: 1e-3\nweight_decay: 5e-5"))

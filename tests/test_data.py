@@ -6,6 +6,7 @@ import shutil
 import struct
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,6 +112,31 @@ def test_failed_download_is_one_clear_error(tmp_path, monkeypatch):
         data.prepare({**config("mnist", tmp_path), "download": True})
     msg = str(e.value)
     assert "downloading them failed" in msg and "train-images-idx3-ubyte" in msg and str(tmp_path / "MNIST" / "raw") in msg
+
+
+def test_failed_download_leaves_no_folder_behind(tmp_path, monkeypatch):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(DatasetUnavailable, match="downloading them failed"):
+        data.prepare({**config("mnist", tmp_path / "mistyped" / "root"), "download": True})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_download_moves_its_files_into_the_root(tmp_path, monkeypatch):
+    import torchvision
+
+    class FakeMNIST:
+        def __init__(self, root, train, download):
+            write_mnist_like(Path(root), "MNIST/raw", 6, 4)
+
+    monkeypatch.setattr(torchvision.datasets, "MNIST", FakeMNIST)
+    root = tmp_path / "new" / "root"
+    ds = data.prepare({**config("mnist", root), "download": True})
+    assert (ds.n_train, ds.n_test) == (6, 4)
+    assert sorted(p.name for p in (root / "MNIST" / "raw").iterdir()) == sorted(data.formats.MNIST_FILES)
+    assert [p.name for p in tmp_path.iterdir()] == ["new"] and [p.name for p in (tmp_path / "new").iterdir()] == ["root"]
 
 
 def test_truncated_idx_file_is_reported(tmp_path):

@@ -28,6 +28,7 @@ def test_the_api_examples_run(capsys):
     assert "last layer alone: torch.Size([100, 100])" in out and "columns layout: (100, 5) True" in out
     assert "refused: x1 of shape (1, 28, 28): the model fails on these samples" in out
     assert "refused: x1 has non-finite entries (NaN or Inf), first in sample 3" in out
+    assert "refused: x1 is a tuple of 2 inputs" in out and "nngp is output / C: True" in out
     assert "serial(Conv(3, W_std=1.4142135623730951, b_std=0.1), Relu(), Flatten(), Dense(" in out
     # the finite-width fluctuation of a 512-channel network (measured 0.06)
     assert float(re.search(r"against the infinite one: relative gap ([\d.]+)", out).group(1)) < 0.15

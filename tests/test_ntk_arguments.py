@@ -75,6 +75,49 @@ def test_one_dimensional_inputs_are_refused_rather_than_taken_as_m_samples():
         ntk.kernel(model, torch.randn(5, 1), torch.randn(5), kind="output")
 
 
+def test_several_inputs_are_refused_naming_the_argument_and_a_one_tensor_wrapper_is_the_way(data):
+    # numpy would stack (x, mask) into one array of 2 "samples": a wrong kernel, or a confusing error
+    torch.manual_seed(0)
+    model = SmallCNN()
+    x1, x2 = data
+    several = r"^{} is a {} of 2 inputs: the kernels take one tensor of samples .*nn\.Module"
+    with pytest.raises(TypeError, match=several.format("x1", "tuple")):
+        ntk.gram(model, (x1, x1), outputs="trace")
+    with pytest.raises(TypeError, match=several.format("x2", "list")):
+        ntk.kernel(model, x1, [x2, x2.numpy()], kind="output")
+    with pytest.raises(TypeError, match=several.format("x1", "dict")):
+        ntk.paired(model, {"image": x1, "mask": x1}, x1)
+    with pytest.raises(TypeError, match=several.format("x", "tuple")):
+        ntk.per_sample_gradients(model, (x1, x1))
+    with pytest.raises(TypeError, match="mask"):
+        ntk.gram(model, x1, mask=x1)  # a keyword argument for the model: Python's own one line
+
+    class Masked(nn.Module):  # a model of two inputs and a keyword argument
+        def __init__(self):
+            super().__init__()
+            self.net = SmallCNN()
+
+        def forward(self, x, mask, *, scale=1.0):
+            return self.net(x * mask) * scale
+
+    class OneTensor(nn.Module):  # the wrapper docs/api.md shows: inputs stacked on axis 1, kwargs bound
+        def __init__(self, inner, **kwargs):
+            super().__init__()
+            self.inner, self.kwargs = inner, kwargs
+
+        def forward(self, xm):
+            return self.inner(xm[:, 0], xm[:, 1], **self.kwargs)
+
+    masked = Masked()
+    mask = (torch.rand(7, 3, 8, 8, generator=torch.Generator().manual_seed(1)) > 0.5).float()
+    packed = torch.stack([x1, mask], dim=1)
+    wrapped = OneTensor(masked, scale=2.0)
+    assert relative_error(ntk.gram(wrapped, packed), reference_ntk(wrapped, packed)) < 1e-5
+    assert relative_error(ntk.gram(wrapped, packed), 4 * ntk.gram(masked.net, x1 * mask)) < 1e-5
+    assert ntk.gram(wrapped, packed, parameters="inner.net.fc2").shape == (7, 7)
+    assert torch.equal(ntk.kernel(None, [[1.0, 2.0], [3.0, 4.0]], kind="input"), torch.tensor([[5.0, 11.0], [11.0, 25.0]]))
+
+
 @pytest.mark.parametrize("where", ["x1", "x2"])
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
 def test_non_finite_inputs_are_refused_naming_the_argument_and_the_sample(data, where, bad):

@@ -49,6 +49,18 @@ def test_feature_kernels_match_forward_hooks(lenet, data, kind, module, take):
     assert relative_error(rectangular, phi1 @ phi2.T) < 1e-12
 
 
+def test_nngp_is_the_mean_over_outputs_as_neural_tangents_empirical_nngp(lenet, data, tmp_path):
+    # empirical_nngp_fn(f, trace_axes=(-1,)): (1/C) Σ_c f_c(x) f_c(x′); kind="output" is the sum
+    x1, x2 = data
+    f1, f2 = hooked(lenet, "classifier", x1, "output"), hooked(lenet, "classifier", x2, "output")
+    nngp = ntk.kernel(lenet, x1, x2, kind="nngp", dtype=torch.float64, block_size=4)
+    assert f1.shape[1] == 10 and relative_error(nngp, f1 @ f2.T / 10) < 1e-12
+    assert relative_error(ntk.kernel(lenet, x1, x2, kind="output", dtype=torch.float64), 10 * nngp) < 1e-12
+    assert relative_error(ntk.paired(lenet, x1[:6], x2, kind="nngp", dtype=torch.float64), (f1[:6] * f2).sum(1) / 10) < 1e-12
+    ntk.write_gram(lenet, x1, tmp_path / "nngp.h5", kind="nngp")
+    assert np.allclose(ntk.read_gram(tmp_path / "nngp.h5", kernel="nngp"), ntk.kernel(lenet, x1, kind="nngp"))
+
+
 def test_input_kernel_needs_no_model_and_takes_targets():
     x = np.random.default_rng(0).standard_normal((8, 2, 3, 3))
     K = ntk.kernel(None, x, kind="input", dtype=torch.float64)
@@ -111,4 +123,4 @@ def test_feature_kernels_refuse_ntk_options(lenet, data):
     with pytest.raises(ValueError, match="no module 'classifier.7'"):
         ntk.kernel(lenet, data[0], kind="module:classifier.7")
     with pytest.raises(ValueError, match="unknown kernel kind"):
-        ntk.kernel(lenet, data[0], kind="nngp")
+        ntk.kernel(lenet, data[0], kind="jacobian")

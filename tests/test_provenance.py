@@ -36,3 +36,24 @@ def test_digest_covers_only_library_imports(tmp_path):
     script.write_text("import os\nfrom ntkrepro import plotting\n")
     assert {f.name for f in provenance.library_files(script)} >= {"plotting.py", "__init__.py"}
     assert provenance.source_digest(script) not in (unrelated, provenance.source_digest(SCRIPTS / "train.py"))
+
+
+def test_comments_docstrings_and_layout_change_no_digest_code_does(tmp_path):
+    module = tmp_path / "module.py"
+    script = tmp_path / "script.py"
+    script.write_text("import os\n")
+    base = '"""A module."""\n\n\ndef f(x):\n    """Twice x."""\n    return 2 * x\n'
+    digests = {}
+    for name, text in {
+        "base": base,
+        "comment": "# why\n" + base.replace("return 2 * x", "return 2 * x  # doubled"),
+        "docstrings": base.replace("A module.", "Another text.").replace("Twice x.", "2x."),
+        "layout": base.replace("\n\n\n", "\n\n\n\n").replace("2 * x", "2*x"),
+        "no docstrings": base.replace('"""A module."""\n', "").replace('    """Twice x."""\n', ""),
+        "code": base.replace("2 * x", "3 * x"),
+        "constant string": base.replace("    return 2 * x", '    """Twice x."""\n    return "2 * x"'),
+    }.items():
+        module.write_text(text)
+        digests[name] = provenance._digest([module])
+    assert len({digests[n] for n in ("base", "comment", "docstrings", "layout", "no docstrings")}) == 1
+    assert digests["code"] != digests["base"] and digests["constant string"] != digests["base"]

@@ -22,6 +22,15 @@ def test_snakefmt_is_clean():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_job_output_names_what_runs_and_no_empty_shell_command(tmp_path):
+    # every rule is a script rule: Snakemake's printshellcmds would print "Shell command: None" for each
+    work = copy_workflow(tmp_path / "jobs")
+    proc = snakemake(work, "-n", "figures/fig7.pdf", "--configfile", ".test/config.yaml")
+    out = proc.stdout + proc.stderr
+    assert "rule figure_plot:" in out and "log: logs/" in out
+    assert "Shell command" not in out
+
+
 @pytest.mark.workflow
 def test_paper_scale_plan_job_count(paper_scale, capsys):
     jobs = paper_scale.jobs("all")

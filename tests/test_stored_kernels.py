@@ -25,6 +25,28 @@ def kernel_file(tmp_path, monkeypatch):
     return path
 
 
+def test_read_gram_in_the_stored_dtype_keeps_the_pseudo_inverse_cutoff_of_the_computation(tmp_path):
+    # 13 parameters, 60 samples: Θ has rank <= 13; its float32 rounding noise lies above float64's cutoff
+    from ntkrepro.fits import kernel_regression
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))
+    x = torch.randn(60, 4, generator=torch.Generator().manual_seed(1))
+    y = np.sign(np.random.default_rng(0).standard_normal(60))
+    computed = ntk.gram(model, x)
+    ntk.write_gram(model, x, tmp_path / "k.h5")
+    stored = ntk.read_gram(tmp_path / "k.h5", dtype=None)
+    assert stored.dtype == np.float32 and np.array_equal(stored, computed.numpy())
+    assert ntk.read_gram(tmp_path / "k.h5").dtype == np.float64  # the default, for float64 solvers
+    rank = kernel_regression(computed, y).rank
+    assert rank <= 13 and kernel_regression(stored, y).rank == rank
+    with ntk.open_gram(tmp_path / "k.h5") as (ds, _):
+        assert kernel_regression(ds, y).rank == rank
+    cast = ntk.read_gram(tmp_path / "k.h5")
+    assert kernel_regression(cast, y).rank > 13  # a float64 copy's cutoff keeps the float32 noise...
+    assert kernel_regression(cast, y, rcond=60 * np.finfo(np.float32).eps).rank == rank  # ...unless told
+
+
 def scale_first_row_of_chunk(path, chunk_origin, factor=2.0):
     """Multiply the first row of a stored chunk by ``factor``, editing the file's raw bytes."""
     with h5py.File(path, "r") as h5:

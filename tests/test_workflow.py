@@ -116,7 +116,8 @@ def test_claims_scorecard(built):
 
 
 def test_self_contained_report(built):
-    snakemake(built, "--configfile", TEST_CONFIG, "--report", "report.html")
+    proc = snakemake(built, "--configfile", TEST_CONFIG, "--report", "report.html")
+    assert "Missing metadata" not in proc.stderr + proc.stdout
     html = (built / "report.html").read_text()
     # Captions and the configuration are JSON-escaped inside the page's script.
     for n in range(2, 10):
@@ -179,7 +180,7 @@ def test_dataset_edit_reruns_everything_downstream_of_it(built):
 def test_library_edit_reruns_the_rules_that_use_it(built, module, expected, untouched):
     path = built / "src/ntkrepro" / module
     original = path.read_text()
-    path.write_text(original + "\n# an edit\n")
+    path.write_text(original + "\n_EDITED = True\n")  # code: a comment or a docstring re-runs nothing
     try:
         jobs = planned_jobs(built, "--configfile", TEST_CONFIG)
     finally:
@@ -187,6 +188,17 @@ def test_library_edit_reruns_the_rules_that_use_it(built, module, expected, unto
     assert expected <= set(jobs) and not untouched & set(jobs), jobs
     if module.startswith("papers/"):  # one figure's module: that figure alone
         assert jobs == {"figure_table": 1, "figure_plot": 1, "claims": 1, "all": 1}
+
+
+def test_comment_and_docstring_edits_rerun_nothing(built):
+    path = built / "src/ntkrepro/spectra.py"
+    original = path.read_text()
+    docstring = original.split('"""')[1]
+    path.write_text("# a comment\n" + original.replace(docstring, docstring + " Edited.", 1) + "\n# another\n")
+    try:
+        assert planned_jobs(built, "--configfile", TEST_CONFIG) == {}
+    finally:
+        path.write_text(original)
 
 
 def test_report_after_one_figure_reports_what_exists(built, fig7_alone):
@@ -244,6 +256,18 @@ def test_bad_config_is_one_clear_error_and_writes_nothing(tmp_path):
     assert proc.returncode != 0 and "config: unknown key 'recipes.ortiz2021.lrr'" in out
     assert "WorkflowError" not in out and 'File "' not in out  # a message, not a crash report
     assert not (work / "results").exists() and not (work / "figures").exists()
+
+
+def test_a_figure_section_is_refused_only_for_the_targets_that_need_it(tmp_path):
+    work = copy_workflow(tmp_path / "refused")
+    fig5 = ("--config", "ortiz2021={fig5: {sizes: [500, 5000]}}")  # more than the 4,000 training samples
+    assert planned_jobs(work, "figures/fig7.pdf", *fig5) == planned_jobs(work, "figures/fig7.pdf")
+    for target in ("figures/fig5.pdf", "figures/claims.md", "ortiz2021"):
+        proc = snakemake(work, target, "-n", *fig5, check=False)
+        out = proc.stderr + proc.stdout
+        assert proc.returncode == 1, target
+        assert "config key 'ortiz2021.fig5.sizes': 5000 exceeds the 4000 training samples" in out
+        assert "Exception" not in out and 'File "' not in out  # a message, not a crash report
 
 
 def toy_figure(number: int) -> str:

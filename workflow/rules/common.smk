@@ -28,6 +28,14 @@ except ImportError as e:
     )
 
 
+def stop(error):
+    """A configuration mistake is one line on stderr and exit status 1, not a crash of the workflow
+    (a WorkflowError would be framed with this file's name, line and a traceback line).
+    """
+    print(error, file=sys.stderr)
+    sys.exit(1)
+
+
 try:
     for configfile in workflow.configfiles:
         strict_yaml.check_file(configfile)
@@ -38,14 +46,12 @@ try:
             PAPERS := load_papers(),
         ),
     )
-    PLAN = Plan(config, PAPERS)
+    # a figure's own section is refused only when a target needs that figure: figure(wildcards)
+    PLAN = Plan(config, PAPERS, strict=False)
     for name, spec in PLAN.datasets.items():
         ntk_data.check_source(spec, paths.DATA_SOURCE.format(dataset=name))
 except ConfigError as e:
-    # one line, as a configuration mistake is not a crash of the workflow (a WorkflowError would be
-    # framed with this file's name, line and a traceback line)
-    print(e, file=sys.stderr)
-    sys.exit(1)
+    stop(e)
 
 # The θ0 kernels and spectra are the expensive outputs every checkout of a lab recomputes alike:
 # with SNAKEMAKE_OUTPUT_CACHE set, they are eligible for Snakemake's between-workflow cache
@@ -264,9 +270,19 @@ def kernel_kind(wildcards):
     return kernel_kinds.engine_options(wildcards.kernel)
 
 
+def figure(wildcards):
+    """The planned figure of {item}. Input functions call it as Snakemake builds the jobs a target
+    needs, so a figure whose section was refused stops the run with that message only then.
+    """
+    try:
+        return PLAN.figure(wildcards.item)
+    except ConfigError as e:
+        stop(e)
+
+
 def figure_code(script):
     """The digest of the script and of the figure module it runs (imported by name at run time)."""
-    return lambda w: code_version(script, PLAN.figure(w.item).module.__name__)
+    return lambda w: code_version(script, figure(w).module.__name__)
 
 
 def scorecard_figures(wildcards):

@@ -7,7 +7,7 @@
 
 rule figure_table:
     input:
-        unpack(lambda w: PLAN.figure(w.item).inputs),
+        unpack(lambda w: figure(w).inputs),
     output:
         "figures/{item}.csv",
     log:
@@ -16,9 +16,9 @@ rule figure_table:
     conda:
         "../../envs/ntkrepro.yaml"
     params:
-        module=lambda w: PLAN.figure(w.item).module.__name__,
-        labels=lambda w: PLAN.figure(w.item).labels,
-        table=lambda w: canonical(PLAN.figure(w.item).params),
+        module=lambda w: figure(w).module.__name__,
+        labels=lambda w: figure(w).labels,
+        table=lambda w: canonical(figure(w).params),
         code=figure_code("figure_table.py"),
     script:
         "../scripts/figure_table.py"
@@ -31,8 +31,8 @@ rule figure_plot:
         report(
             "figures/{item}.pdf",
             caption="../report/figure.rst",
-            category=lambda w: PLAN.papers[PLAN.figure(w.item).paper].TITLE,
-            labels=lambda w: {"figure": PLAN.figure(w.item).key},
+            category=lambda w: PLAN.papers[figure(w).paper].TITLE,
+            labels=lambda w: {"figure": figure(w).key},
         ),
     log:
         "logs/figures/{item}.plot.log",
@@ -40,9 +40,9 @@ rule figure_plot:
     conda:
         "../../envs/ntkrepro.yaml"
     params:
-        module=lambda w: PLAN.figure(w.item).module.__name__,
-        title=lambda w: PLAN.figure(w.item).title,
-        caption=lambda w: PLAN.figure(w.item).caption,
+        module=lambda w: figure(w).module.__name__,
+        title=lambda w: figure(w).title,
+        caption=lambda w: figure(w).caption,
         dpi=config["plot"]["dpi"],
         code=figure_code("figure_plot.py"),
     script:
@@ -58,8 +58,8 @@ rule figure_markdown:
         report(
             "figures/{item}.md",
             caption="../report/figure.rst",
-            category=lambda w: PLAN.papers[PLAN.figure(w.item).paper].TITLE,
-            labels=lambda w: {"figure": f"{PLAN.figure(w.item).key} (table)"},
+            category=lambda w: PLAN.papers[figure(w).paper].TITLE,
+            labels=lambda w: {"figure": f"{figure(w).key} (table)"},
         ),
     log:
         "logs/figures/{item}.markdown.log",
@@ -69,8 +69,8 @@ rule figure_markdown:
     conda:
         "../../envs/ntkrepro.yaml"
     params:
-        module=lambda w: PLAN.figure(w.item).module.__name__,
-        caption=lambda w: PLAN.figure(w.item).caption,
+        module=lambda w: figure(w).module.__name__,
+        caption=lambda w: figure(w).caption,
         code=figure_code("figure_markdown.py"),
     script:
         "../scripts/figure_markdown.py"

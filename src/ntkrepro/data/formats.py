@@ -9,7 +9,10 @@ from __future__ import annotations
 import codecs
 import gzip
 import logging
+import os
 import pickle
+import shutil
+import tempfile
 import urllib.error
 import zlib
 from pathlib import Path
@@ -114,8 +117,31 @@ def _download(name: str, root: Path) -> None:
 
     cls = getattr(torchvision.datasets, TORCHVISION_CLASSES[name])
     log.info(f"downloading {name} into {root} (torchvision)")
-    for train in (True, False):
-        cls(str(root), train=train, download=True)
+    # torchvision creates its folders before fetching anything, so a failed download into a mistyped
+    # dataset.root would leave that folder behind: download beside it, move the files in on success
+    staging = Path(tempfile.mkdtemp(prefix=".ntkrepro-download-", dir=_nearest_existing(root)))
+    try:
+        for train in (True, False):
+            cls(str(staging), train=train, download=True)
+        _move_missing(staging, root)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _nearest_existing(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+def _move_missing(source: Path, target: Path) -> None:
+    """Move each file under `source` to the same place under `target`, keeping files already there."""
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        destination = target / path.relative_to(source)
+        if not destination.exists():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, destination)
 
 
 class _RefusedGlobal(pickle.UnpicklingError):

@@ -62,7 +62,9 @@ def kernel_regression(
     - ``"eigh"``: K = V diag(λ) Vᵀ; α = V diag(1/(λ + ridge)) Vᵀ y. With ridge 0 the
       pseudo-inverse keeps the eigenvalues with |λ| > cutoff = rcond · max|λ|, rcond = m · eps of
       the input's dtype by default (``scipy.linalg.pinvh``'s convention: below it, λ is rounding
-      noise of a matrix stored in that precision), and works when K is singular.
+      noise of a matrix stored in that precision), and works when K is singular. Pass a kernel in
+      the dtype it was computed in (``ntk.read_gram(path, dtype=None)`` reads a file so): a float32
+      kernel cast to float64 would keep its rounding noise as directions (or give ``rcond``).
     - ``"cholesky"``: factor K + ridge·I (m³/3 flops, about 1/6 of ``eigh``); needs ridge > 0 or a
       positive-definite K; falls back to ``"eigh"`` (with a warning) if the factorization fails.
     - ``"auto"``: Cholesky for ridge > 0, eigh for ridge 0.

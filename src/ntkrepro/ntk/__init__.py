@@ -3,7 +3,7 @@
 * ``gram(model, x1, x2=None, *, outputs="scalar" | "full" | "trace", parameters=None,
   implementation="auto" | "layerwise" | "torch.func")``: the empirical NTK;
   ``gram_by_layer`` gives each parameter group's part of it in one pass.
-* ``kernel(model, x1, x2=None, *, kind="ntk" | "conjugate" | "input" | "output" | "module:<name>")``:
+* ``kernel(model, x1, x2=None, *, kind="ntk" | "conjugate" | "input" | "output" | "nngp" | "module:<name>")``:
   the NTK or a feature kernel; ``paired(model, x1, x2, kind=...)`` gives K(x1_i, x2_i) alone.
 * ``per_sample_gradients(model, x)``: materialized ∇θf(x_i).
 * ``write_gram`` streams a large symmetric kernel to chunked HDF5 tile by tile, resuming after a
@@ -20,7 +20,7 @@ Normalization of each kernel, beside neural-tangents' (``nt.empirical_ntk_fn`` a
 * ``outputs="full"``: Θ_cc′, (m1, m2, C, C) (``trace_axes=()``);
 * ``outputs="trace"``: the mean over the C outputs of Θ_cc (the default ``trace_axes=(-1,)``);
 * ``kind="output"``: the sum Σ_c f_c(x) f_c(x′), C times ``empirical_nngp_fn``'s default mean over
-  outputs (``trace_axes=(-1,)``), equal to it for one output;
+  outputs (``trace_axes=(-1,)``), equal to it for one output; ``kind="nngp"`` is that mean;
 * ``kind="conjugate"``, ``"module:<name>"``, ``"input"``: the sum φ(x)·φ(x′) over every entry of
   the flattened features, d times the mean over them (no 1/width, as an NNGP of that layer
   averaged over all its axes would have).

@@ -117,7 +117,7 @@ class GramComputation:
     """Plans and streams the tiles of a kernel K(x1, x2) (x2=None: the symmetric K(x1, x1)).
 
     ``kind`` "ntk" (with ``outputs``, ``parameters``, ``groups`` and ``implementation`` as in
-    :func:`kernel`) or a feature kernel: "conjugate", "input", "output", "module:<name>".
+    :func:`kernel`) or a feature kernel: "conjugate", "input", "output", "nngp", "module:<name>".
     ``groups`` (module-name prefixes) splits the NTK into one kernel per group.
     """
 
@@ -403,8 +403,10 @@ def kernel(
     * ``"module:<name>"``: φ·φ′ of the named module's output (flattened);
     * ``"input"``: x·x′ of the flattened inputs (``model`` may be None; on one-hot targets
       (m, C) it is the target kernel);
-    * ``"output"``: f(x)·f(x′) of the network outputs, the sum over them (neural-tangents'
-      empirical NNGP is the mean: this is C times it).
+    * ``"output"``: f(x)·f(x′) of the network outputs, the sum over them (C times
+      neural-tangents' empirical NNGP);
+    * ``"nngp"``: the mean over the C outputs, f(x)·f(x′) / C: neural-tangents'
+      ``empirical_nngp_fn`` (default ``trace_axes=(-1,)``).
 
     Feature kernels are sums over the feature entries, never means (see :mod:`ntkrepro.ntk`).
 

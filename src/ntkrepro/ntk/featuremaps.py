@@ -3,6 +3,8 @@
 * ``"input"``: the input itself, flattened (the input kernel xᵀx′; applied to one-hot targets it
   is the target kernel).
 * ``"output"``: the network output f(x), flattened (K = Σ_c f_c(x) f_c(x′)).
+* ``"nngp"``: f(x) / √C, so that K is the mean over the C output entries, (1/C) Σ_c f_c(x) f_c(x′):
+  neural-tangents' ``empirical_nngp_fn`` with its default ``trace_axes=(-1,)``.
 * ``"conjugate"``: the input of the last ``nn.Linear`` the forward pass calls, flattened (the
   conjugate kernel of the last hidden layer).
 * ``"module:<name>"``: the output of the named module, flattened.
@@ -36,8 +38,8 @@ class FeatureMap:
             self.module, self.take = modules[name], "output"
         elif kind == "conjugate":
             self.module, self.take = None, "input"  # found on the first batch
-        elif kind != "output":
-            raise ValueError(f"unknown kernel kind {kind!r} (ntk | input | output | conjugate | module:<name>)")
+        elif kind not in ("output", "nngp"):
+            raise ValueError(f"unknown kernel kind {kind!r} (ntk | input | output | nngp | conjugate | module:<name>)")
 
     def _last_linear(self, x: torch.Tensor) -> nn.Module:
         called = []
@@ -58,6 +60,9 @@ class FeatureMap:
             return x.reshape(len(x), -1)
         if self.kind == "output":
             return self.model(x).reshape(len(x), -1)
+        if self.kind == "nngp":
+            f = self.model(x).reshape(len(x), -1)
+            return f / f.shape[1] ** 0.5
         if self.module is None:
             self.module = self._last_linear(x)
         seen = []

@@ -339,8 +339,15 @@ def read_gram(path: str | Path, dtype=np.float64, expect: dict | None = None, *,
               outputs: str | None = "scalar", sample_major: bool = False) -> np.ndarray:
     """Read a complete kernel written by :func:`write_gram`, checking its metadata (arguments as in
     :func:`open_gram`), every chunk's checksum, and that every entry is finite and K = Kᵀ exactly.
-    ``sample_major`` returns a full (m, m, C, C) kernel as its (m·C, m·C) matrix."""
+    ``sample_major`` returns a full (m, m, C, C) kernel as its (m·C, m·C) matrix.
+
+    ``dtype``: float64 by default, whatever the file stores (float32 for a kernel computed in
+    float32): eigendecompositions, the SVM and kernel regression compute in float64, and reading
+    into float64 holds one copy where a float32 read and a cast would hold both. None: the stored
+    dtype, at its memory (and, for ``fits.kernel_regression``, with the pseudo-inverse's cutoff of
+    the precision the kernel was computed in)."""
     with open_gram(path, expect, kernel=kernel, outputs=outputs) as (ds, meta):
+        dtype = ds.dtype if dtype is None else dtype
         memory.require(
             np.prod(ds.shape) * np.dtype(dtype).itemsize, torch.device("cpu"), f"reading {path} as {np.dtype(dtype)}",
             "use a machine with more memory",

@@ -3,6 +3,8 @@ of a shape the network takes. Each refusal is one line that names the argument (
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import torch
 from torch import nn
@@ -18,6 +20,15 @@ def as_tensor(x) -> torch.Tensor:
 
 def samples(x, name: str) -> torch.Tensor:
     """``x`` as a tensor of samples (m, *sample shape), refused when it is not one or is not finite."""
+    if isinstance(x, Mapping) or (
+        isinstance(x, (tuple, list)) and any(isinstance(v, (torch.Tensor, np.ndarray, Mapping)) for v in x)
+    ):
+        # numpy would stack a tuple of arrays into one array whose rows are the inputs, not samples
+        raise TypeError(
+            f"{name} is a {type(x).__name__} of {len(x)} inputs: the kernels take one tensor of samples "
+            "(m, *sample shape); wrap a model of several inputs or keyword arguments in an nn.Module whose "
+            "forward takes one tensor (docs/api.md)"
+        )
     x = as_tensor(x)
     if x.dim() < 2:
         raise ValueError(

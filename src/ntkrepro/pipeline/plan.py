@@ -30,6 +30,7 @@ class PlannedFigure:
     params: dict
     title: str
     caption: str
+    refusal: ConfigError | None = None  # why its section was refused (a plan that refuses when needed)
 
     @property
     def label(self) -> str:
@@ -43,10 +44,24 @@ class PlannedFigure:
 
 
 class Plan:
-    def __init__(self, config: dict, papers: dict):
-        """``papers``: the papers by key (``ntkrepro.papers.load_all()``), each with its figure modules."""
+    def __init__(self, config: dict, papers: dict, *, strict: bool = True):
+        """``papers``: the papers by key (``ntkrepro.papers.load_all()``), each with its figure modules.
+
+        ``strict``: a figure whose configuration section its module refuses raises here. Otherwise the
+        plan keeps it, refused (``figure(item)`` raises its message), and plans the others as if it were
+        not configured: a build of other targets is not stopped by a figure it does not need.
+        """
         self.config = config
         self.papers = {key: p for key, p in papers.items() if key in config and config[key].get("enabled", True)}
+        refused: dict[str, ConfigError] = {}
+        while True:  # again without the refused figures, so nothing they asked for before refusing remains
+            before = len(refused)
+            self._plan_figures(strict, refused)
+            if len(refused) == before:
+                break
+
+    def _plan_figures(self, strict: bool, refused: dict[str, ConfigError]) -> None:
+        config = self.config
         self.datasets = {config["dataset"]["name"]: config["dataset"], **config.get("datasets", {})}
         self.models = {name: dict(spec) for name, spec in config["models"].items()}
         self.recipes = {name: dict(spec) for name, spec in config["recipes"].items()}
@@ -57,8 +72,18 @@ class Plan:
         for key, paper in self.papers.items():
             for fig_key, module in paper.figures.items():
                 section = config[key].get(fig_key)
-                if section is not None:
-                    self.figures.append(self._plan_figure(paper, fig_key, module, section))
+                if section is None:
+                    continue
+                item = _item(paper, fig_key)
+                if item not in refused:
+                    try:
+                        self.figures.append(self._plan_figure(paper, fig_key, module, section))
+                        continue
+                    except ConfigError as e:
+                        if strict:
+                            raise
+                        refused[item] = e
+                self.figures.append(PlannedFigure(paper.KEY, fig_key, module, item, {}, {}, {}, "", "", refused[item]))
 
     # ---- figures ----------------------------------------------------------------------------
 
@@ -72,12 +97,15 @@ class Plan:
                 raise
             raise ConfigError(f"config section '{paper.KEY}.{fig_key}': {e}") from None
         labels = {name: [dict(lab) for lab, _ in items] for name, items in needs.inputs.items()}
-        item = f"{paper.FOLDER}/{fig_key}".removeprefix("figures/").removeprefix("figures")
-        return PlannedFigure(paper.KEY, fig_key, module, item.lstrip("/"), inputs, labels, needs.params,
+        return PlannedFigure(paper.KEY, fig_key, module, _item(paper, fig_key), inputs, labels, needs.params,
                              module.title(ctx), module.caption(ctx))
 
     def figure(self, item: str) -> PlannedFigure:
-        return next(f for f in self.figures if f.item == item)
+        """The planned figure of ``item``; a refused one raises its configuration error."""
+        figure = next(f for f in self.figures if f.item == item)
+        if figure.refusal is not None:
+            raise figure.refusal
+        return figure
 
     def paper_figures(self, paper: str) -> list[PlannedFigure]:
         return [f for f in self.figures if f.paper == paper]
@@ -227,6 +255,11 @@ class Plan:
     def runs(self) -> list[Run]:
         """Every training run the enabled figures need (each once, with the union of their epochs)."""
         return list(self._epochs)
+
+
+def _item(paper: ModuleType, fig_key: str) -> str:
+    """A figure's path under figures/ without extension: the paper's folder, then the figure's key."""
+    return f"{paper.FOLDER}/{fig_key}".removeprefix("figures/").removeprefix("figures").lstrip("/")
 
 
 def _compact(value) -> str:

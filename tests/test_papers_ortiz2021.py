@@ -116,11 +116,17 @@ def test_fig8_claims():
 
 
 def test_fig9_claims():
-    falls = table(kind=["linearized"] * 3 + ["network"], pretraining_epochs=[0, 1, 10, 10], test_accuracy=[0.9, 0.7, 0.6, 0.65])
+    falls = table(kind=["linearized"] * 4 + ["network"], pretraining_epochs=[0, 1, 5, 10, 10],
+                  test_accuracy=[0.9, 0.7, 0.65, 0.6, 0.65])
     assert verdicts(fig9.claims(falls)) == [True, True] and fig9.claims(falls)[1].value == pytest.approx(0.3)
-    rises = table(kind=["linearized"] * 3 + ["network"], pretraining_epochs=[10, 0, 1], test_accuracy=[0.9, 0.6, 0.7],
-                  ) | {"kind": np.asarray(["linearized"] * 3)}
+    rises = table(kind=["linearized"] * 4, pretraining_epochs=[10, 0, 1, 5], test_accuracy=[0.9, 0.6, 0.7, 0.8])
     assert verdicts(fig9.claims(rises)) == [False, False]
+    # the drop is all from θ0: among e ≥ 1 accuracy rises, so "later checkpoints generalize worse" fails
+    from_init_only = table(kind=["linearized"] * 4, pretraining_epochs=[0, 1, 5, 10], test_accuracy=[0.9, 0.6, 0.62, 0.64])
+    assert verdicts(fig9.claims(from_init_only)) == [False, True]
+    assert fig9.claims(from_init_only)[0].value == pytest.approx(1.0)
+    two_later = table(kind=["linearized"] * 3, pretraining_epochs=[0, 1, 10], test_accuracy=[0.9, 0.7, 0.6])
+    assert fig9.claims(two_later)[0].verdict == "not tested: 2 checkpoint(s) with e ≥ 1 (needs 3 to rank)"
 
 
 # tables in each figure's column layout, drawn by tests/test_figures.py

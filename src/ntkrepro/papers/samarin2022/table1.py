@@ -2,7 +2,7 @@
 linearization and of LeNet at every width."""
 
 from ... import plotting
-from ...claims import Claim, check
+from ...claims import Claim, check, judge
 from . import binary
 from .binary import SCHEMA, values  # noqa: F401
 
@@ -15,6 +15,7 @@ PAPER = {
     ("Train", "Lin."): {1: 99.42, 2: 99.74, 5: 99.88, 10: 99.97, 25: 99.9983, 60: 100},
     ("Train", "LeNet"): {1: 100, 2: 100, 5: 100, 10: 100, 25: 100, 60: 100},
 }
+MATCH = 0.1  # pp: "matches" (the paper's solver and LeNet differ by 0.03 and 0.01 pp)
 HEADING = ("**Table 1.** Accuracy of LeNet, LinLeNet and the solver on binary MNIST (0 vs. not 0) at different "
            "widths.")
 
@@ -54,9 +55,14 @@ def claims(t) -> list[Claim]:
     solver, lenet = values(t, "main", "Test", "Solver"), values(t, "main", "Test", "LeNet")
     diffs = [abs(solver[w] - lenet[w]) for w in solver if w in lenet and w >= 2]
     value = max(diffs) if diffs else float("nan")
-    out.append(Claim("From ×2 on, the solver's test accuracy matches LeNet's on MNIST (paper: 99.86 vs 99.89 at ×2, "
+    sample = binary.one_test_sample(t)
+    # a tolerance of one test sample or less cannot tell "matches" from "differs by one image"
+    resolves = "" if sample < MATCH else (f"one test sample is {sample:.3g} pp, not finer than the {MATCH} pp "
+                                          "tolerance (needs more test samples)")
+    out.append(judge("From ×2 on, the solver's test accuracy matches LeNet's on MNIST (paper: 99.86 vs 99.89 at ×2, "
                      "99.89 vs 99.88 at ×5).",
-                     "max over the solver's widths ≥ ×2 of |test accuracy solver - LeNet| (pp); holds if ≤ 0.1",
-                     value, check(value, lambda v: v <= 0.1)))
+                     f"max over the solver's widths ≥ ×2 of |test accuracy solver - LeNet| (pp); holds if ≤ {MATCH} "
+                     "(tested where one test sample is finer than that)",
+                     value, lambda v: v <= MATCH, requires=[resolves]))
     out.append(binary.matches_at_60(t, "MNIST"))
     return out

@@ -75,10 +75,16 @@ def test_fig6_claims():
 
 
 def test_fig7_claims():
-    up = fig7.claims(table(index=[1, 2, 3], alpha_init=[3.0, 2.0, 1.0], alpha_trained=[6.0, 4.0, 50.0], is_target=[0, 0, 1]))
-    assert verdicts(up) == [True] and up[0].value == pytest.approx(25)
-    flat = fig7.claims(table(index=[1, 2, 3], alpha_init=[3.0, 2.0, 1.0], alpha_trained=[60.0, 4.0, 5.0], is_target=[0, 0, 1]))
-    assert verdicts(flat) == [False] and flat[0].value == pytest.approx(0.25)
+    up = fig7.claims(table(index=[1, 2, 3, 4, 5], alpha_init=[5.0, 4.0, 3.0, 2.0, 1.0],
+                           alpha_trained=[10.0, 8.0, 6.0, 4.0, 50.0], is_target=[0, 0, 0, 0, 1]))
+    assert verdicts(up) == [True, True] and [c.value for c in up] == pytest.approx([25, 1.0])
+    flat = fig7.claims(table(index=[1, 2, 3, 4, 5], alpha_init=[5.0, 4.0, 3.0, 2.0, 1.0],
+                             alpha_trained=[2.0, 3.0, 4.0, 60.0, 5.0], is_target=[0, 0, 0, 0, 1]))
+    assert verdicts(flat) == [False, False] and flat[0].value == pytest.approx(5 / 30)
+    assert flat[1].value == pytest.approx(-1.0)  # the other eigenfunctions' order reversed
+    too_few = fig7.claims(table(index=[1, 2, 3], alpha_init=[3.0, 2.0, 1.0], alpha_trained=[6.0, 4.0, 50.0],
+                                is_target=[0, 0, 1]))
+    assert too_few[1].verdict == "not tested: not computable from the figure's table"
 
 
 def test_fig7_table_keeps_the_window_and_marks_the_target(tmp_path):
@@ -90,7 +96,7 @@ def test_fig7_table_keeps_the_window_and_marks_the_target(tmp_path):
     t = fig7.table(alignments, {"target": 3, "window": 3})
     assert t["index"].tolist() == [1, 2, 3] and t["is_target"].tolist() == [0, 0, 1]
     assert t["alpha_trained"].tolist() == [8.0, 6.0, 40.0]
-    assert verdicts(fig7.claims(t)) == [True]  # φ_4 beyond the window grows more, and is not compared
+    assert verdicts(fig7.claims(t))[0] is True  # φ_4 beyond the window grows more, and is not compared
 
 
 def fig8_table(losses, accuracies):
@@ -107,12 +113,13 @@ def fig8_table(losses, accuracies):
 
 def test_fig8_claims():
     paper = fig8_table({fig8.NETWORK: [0.1, 0.01], fig8.AT_INIT: [0.6, 0.5], fig8.AT_TRAINED: [0.2, 0.05]},
-                       {fig8.NETWORK: 0.9, fig8.AT_INIT: 0.8, fig8.AT_TRAINED: 0.7})
+                       {fig8.NETWORK: 0.72, fig8.AT_INIT: 0.8, fig8.AT_TRAINED: 0.7})
     holds = fig8.claims(paper)
-    assert verdicts(holds) == [True, True, True] and holds[2].value == pytest.approx(0.1)
+    assert verdicts(holds) == [True] * 4 and holds[2].value == pytest.approx(0.1)
+    assert holds[3].value == pytest.approx(0.02 - 0.08)
     contrary = fig8_table({fig8.NETWORK: [0.6, 0.5], fig8.AT_INIT: [0.1, 0.01], fig8.AT_TRAINED: [0.6, 0.5]},
-                          {fig8.NETWORK: 0.9, fig8.AT_INIT: 0.7, fig8.AT_TRAINED: 0.8})
-    assert verdicts(fig8.claims(contrary)) == [False, False, False]
+                          {fig8.NETWORK: 0.7, fig8.AT_INIT: 0.7, fig8.AT_TRAINED: 0.8})
+    assert verdicts(fig8.claims(contrary)) == [False] * 4
 
 
 def test_fig9_claims():

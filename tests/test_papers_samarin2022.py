@@ -417,9 +417,10 @@ def binary_columns(main: dict, reference: dict | None = None, widths=(1, 2, 5, 1
 
 def test_table_1_claims(tmp_path):
     t = as_csv(binary_columns(table1.PAPER), tmp_path)
-    assert verdicts(table1, t) == ["holds"] * 7  # the paper's own numbers pass its claims
+    assert verdicts(table1, t) == ["holds"] * 9  # the paper's own numbers pass its claims
+    assert [c.value for c in table1.claims(t)[7:]] == pytest.approx([0.12, 99.89 - 97.8])
     narrow = as_csv(binary_columns(table1.PAPER, widths=(1, 2, 5)), tmp_path)
-    assert verdicts(table1, narrow)[-1] == "not tested: width ×60 is not built at this scale"
+    assert verdicts(table1, narrow)[6] == "not tested: width ×60 is not built at this scale"
     # 1,000 test samples: one sample is the 0.1 pp tolerance itself, so "the solver matches LeNet" is not tested
     coarse = as_csv(binary_columns(table1.PAPER, test_samples=1000), tmp_path)
     assert verdicts(table1, coarse)[5].startswith("not tested: one test sample is 0.1 pp, not finer than the 0.1 pp")
@@ -430,10 +431,17 @@ def test_table_1_claims(tmp_path):
     worse = copy.deepcopy(table1.PAPER)
     worse[("Train", "Solver")][2] = 99.5
     worse[("Test", "Lin.")] = {1: 99.7, 2: 99.6, 5: 99.5, 10: 99.5, 25: 99.4, 60: 99.0}
-    worse[("Test", "Solver")].update({1: 99.8, 2: 99.0})
+    worse[("Test", "Solver")].update({1: 99.8, 2: 99.0, 5: 99.7})
     worse[("Train", "Lin.")][1] = 100
     worse[("Train", "LeNet")][25] = 99.9
-    assert verdicts(table1, as_csv(binary_columns(worse), tmp_path)) == ["does not hold"] * 7
+    assert verdicts(table1, as_csv(binary_columns(worse), tmp_path)) == ["does not hold"] * 9
+    # the solver's gain with width within one test sample, and a 0.2 pp tolerance at 500 test samples: not tested
+    flat = copy.deepcopy(table1.PAPER)
+    flat[("Test", "Solver")] = {1: 99.885, 2: 99.887, 5: 99.89}
+    assert verdicts(table1, as_csv(binary_columns(flat), tmp_path))[8] == (
+        "not tested: the difference 0.005 is within one test sample (0.01)")
+    assert verdicts(table1, as_csv(binary_columns(table1.PAPER, test_samples=500), tmp_path))[7].startswith(
+        "not tested: one test sample is 0.2 pp")
     no_x1 = as_csv(binary_columns(table1.PAPER, widths=(2, 5), solver=(2, 5)), tmp_path)
     assert verdicts(table1, no_x1)[2:4] == ["not tested: width ×1 is not built at this scale"] * 2
 

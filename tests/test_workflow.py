@@ -443,7 +443,7 @@ def test_samarin_accuracy_figures(built, samarin_config):
     widths, seeds = c["widths"], c["seeds"]
     for item, roles in (("fig2", {"main"}), ("fig3", {"main", "reference"}), ("fig4", {"main"})):
         t = io.read_csv(built / SAMARIN / f"{item}.csv")
-        assert list(t) == ACCURACY_COLUMNS
+        assert list(t) == ACCURACY_COLUMNS + (["cifar10"] if item == "fig4" else [])
         assert len(t["role"]) == len(roles) * len(widths) * 2 * len(seeds) and set(t["role"]) == roles
         assert set(t["name"]) == {"LeNet", "LinLeNet"} and set(t["width"]) == set(map(float, widths))
         assert fraction(t["train_accuracy"]) and fraction(t["test_accuracy"])
@@ -478,7 +478,8 @@ def test_samarin_tables(built, samarin_config):
     grid = sorted(set(map(float, c["widths"])) | {1.0, 2.0, 5.0, 10.0, 25.0, 60.0})
     for item, reference in (("table1", 0), ("table2", 2 * 3 * len(c["widths"]))):
         t = io.read_csv(built / SAMARIN / f"{item}.csv")
-        assert list(t) == ["role", "dataset", "split", "method", "width", "accuracy", "paper"]
+        assert list(t) == ["role", "dataset", "split", "method", "width", "accuracy", "paper", "test_samples"]
+        assert np.all(t["test_samples"] > 0)
         assert len(t["role"]) == 2 * 3 * len(grid) + reference
         main = t["role"] == "main"
         solver = main & (t["method"] == "Solver")

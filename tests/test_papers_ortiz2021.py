@@ -1,10 +1,18 @@
 """Paper 000's claims, each tested on small hand-made tables whose verdicts are known (one that holds,
 one that does not), and its figure modules' plans."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import yaml
 
+from ntkrepro import config as cfg
+from ntkrepro.papers import load_all
 from ntkrepro.papers.ortiz2021 import fig2, fig3, fig4, fig5, fig6, fig7, fig8, fig9
+from ntkrepro.pipeline.plan import Plan
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def table(**cols):
@@ -171,3 +179,14 @@ def test_a_saved_pdf_names_its_titles_and_axes(tmp_path):
 
     plotting.save(fig9.plot(PLOTTED[fig9](), "the title"), tmp_path / "fig9.pdf", 100)
     assert pdf_keywords(tmp_path / "fig9.pdf") == "the title | pretraining epochs $e$ | test accuracy"
+
+
+def test_only_figure_4_uses_the_resnet18_with_the_authors_zero_residual_scale():
+    papers = load_all()
+    config = cfg.validate(yaml.safe_load((ROOT / "config/config.yaml").read_text()),
+                          cfg.load_schema(ROOT / "workflow/schemas/config.schema.yaml", papers))
+    models = config["models"]
+    assert models["resnet18-gelu"]["zero_init_residual"] is True and models["resnet18"]["zero_init_residual"] is False
+    users = {f.key for f in Plan(config, papers).figures
+             if any("resnet18-gelu" in path for paths in f.inputs.values() for path in paths)}
+    assert users == {"fig4"}

@@ -304,8 +304,11 @@ def test_augmented_runs_are_matched_with_runs_at_the_same_seeds():
     assert at_init[0] == at_init[1]  # the same θ0 evaluations: the epoch-0 difference is zero by construction
 
 
-def lr_table(rows):
-    return table(rows, x="lr")
+def lr_table(rows, ci=0.001):
+    """A learning-rate table whose every setting's runs reached the loss target (training loss 0.04)."""
+    settings = {r[:3] for r in rows if r[3] == 0}
+    trained = [loss(s, {lr: 0.04 for r in rows if r[:3] == s for lr in r[4]}) for s in settings]
+    return table(rows + trained, x="lr", ci=ci)
 
 
 def test_fig9_claims():
@@ -314,6 +317,14 @@ def test_fig9_claims():
     assert [c.value for c in holds] == pytest.approx([-0.02, 0.015])
     fails = fig9.claims(lr_table([row(vgg(), {0.01: 0.03, 0.1: 0.05}, SVM), row(vgg(), {0.01: 0.02, 0.1: 0.04}, NET)]))
     assert verdicts(fails) == [False, False]
+    # one seed: a difference of two single-seed values has no interval; a run short of the loss target
+    one_seed = fig9.claims(lr_table([row(vgg(), {0.01: 0.05, 0.1: 0.03}, SVM), row(vgg(), {0.01: 0.06, 0.1: 0.05}, NET)],
+                                    ci=NAN))
+    assert verdicts(one_seed) == [None, None] and one_seed[0].verdict.endswith("is not known")
+    short = lr_table([row(vgg(), {0.01: 0.05, 0.1: 0.03}, SVM), row(vgg(), {0.01: 0.06, 0.1: 0.05}, NET)])
+    short["mean"][(short["series"] == LOSS) & (short["lr"] == 0.01)] = 0.4
+    assert fig9.claims(short)[0].verdict == ("not tested: the network has not trained (largest final training loss "
+                                             "0.4, needs < 0.1)")
 
 
 def test_fig10_and_fig11_claims():
@@ -323,6 +334,8 @@ def test_fig10_and_fig11_claims():
     trained = loss(vgg(), {0.01: 0.04, 0.1: 0.04})
     more = fig11.claims(table([row(vgg(), {0.01: 0.5, 0.1: 0.7}, "invariance zoom"), trained], x="lr", ci=0.01))
     less = fig11.claims(table([row(vgg(), {0.01: 0.7, 0.1: 0.5}, "invariance zoom"), trained], x="lr", ci=0.01))
+    tiny = fig10.claims(lr_table([row(vgg(), {0.01: 0.8, 0.1: 0.7995}, swap)]))
+    assert tiny[0].verdict.startswith("not tested: the difference -0.0005 is within the interval over seeds")
     assert len(more) == 1 and verdicts(more) == verdicts(less) == [True]  # one line: the measured sign
     assert more[0].claim.endswith("Measured: more invariant.") and less[0].claim.endswith("Measured: less invariant.")
     assert more[0].value == pytest.approx(0.2) and less[0].value == pytest.approx(-0.2)
@@ -347,7 +360,7 @@ def test_fig12_claims():
 def test_fig13_claims():
     holds = fig13.claims(lr_table([row(vgg(), {0.01: 0.05, 0.1: 0.04}, SVM), row(vgg(), {0.01: 0.08, 0.1: 0.05}, CONJ)]))
     assert verdicts(holds) == [True, True] and [c.value for c in holds] == pytest.approx([0.02, -0.02])
-    fails = fig13.claims(lr_table([row(vgg(), {0.01: 0.05, 0.1: 0.04}, SVM), row(vgg(), {0.01: 0.04, 0.1: 0.05}, CONJ)]))
+    fails = fig13.claims(lr_table([row(vgg(), {0.01: 0.05, 0.1: 0.04}, SVM), row(vgg(), {0.01: 0.03, 0.1: 0.04}, CONJ)]))
     assert verdicts(fails) == [False, False]
 
 

@@ -40,15 +40,7 @@ def plot(t, title):
 
 
 def claims(t):
-    slopes, intervals, losses = [], [], []
-    for model, task, _ in results.panels(t):
-        for series in SERIES:
-            xs, ys, ci = results.curve(t, model, task, series, "lr")
-            if len(xs) >= 2:
-                slopes.append(results.slope_vs_log(xs, ys))
-                intervals.append(results.slope_interval(xs, ci))
-        losses += results.curve(t, model, task, "training loss", "lr")[1].tolist()
-    slope, interval = results.mean_finite(slopes), results.interval_of_mean(intervals)
+    slope, interval = results.mean_slope(t, SERIES)
     sign = {1.0: "more", -1.0: "less", 0.0: "neither more nor less"}.get(float(np.sign(slope)), "not measured")
     return [results.claim(
         "Larger learning rates change the after kernel's invariance to small shifts, rotations and zooms (the paper "
@@ -57,5 +49,4 @@ def claims(t):
         "mean over settings and transforms of the slope of invariance against log10(learning rate), its sign the "
         f"measured one; holds if |slope| exceeds its interval over seeds (tested where every run reached training "
         f"loss < {results.TRAINED})", slope, lambda v: abs(v) > interval,
-        requires=[results.trained(max(losses, default=float("nan")), results.TRAINED, "largest final training loss"),
-                  "" if np.isfinite(interval) else f"{results.INTERVAL} is not known (one seed)"])]
+        requires=[results.lr_trained(t), "" if np.isfinite(interval) else f"{results.INTERVAL} is not known (one seed)"])]

@@ -185,10 +185,24 @@ def slope_interval(xs, intervals) -> float:
     return float(np.sqrt(np.sum(w**2 * np.asarray(intervals, dtype=np.float64) ** 2)))
 
 
-def lr_slopes(t, series: str, keys=None, augmentation: int = 0) -> dict:
-    """Per (model, task): least-squares slope of a series against log10(learning rate)."""
-    out = {}
+def mean_slope(t, series, keys=None, augmentation: int = 0) -> tuple[float, float]:
+    """Mean over settings (``keys``, else all) and ``series`` of the slope against log10(learning
+    rate), and its interval over seeds (NaN with one seed)."""
+    slopes, intervals = [], []
     for model, task, _ in keys or panels(t):
-        xs, ys, _ = curve(t, model, task, series, "lr", augmentation)
-        out[(model, task)] = slope_vs_log(xs, ys)
-    return out
+        for name in [series] if isinstance(series, str) else series:
+            xs, ys, ci = curve(t, model, task, name, "lr", augmentation)
+            slope = slope_vs_log(xs, ys)
+            if np.isfinite(slope):
+                ok = np.isfinite(ys) & (xs > 0)
+                slopes.append(slope)
+                intervals.append(slope_interval(xs[ok], ci[ok]))
+    return mean_finite(slopes), interval_of_mean(intervals)
+
+
+def lr_trained(t) -> str:
+    """'' when every run without augmentation reached training loss ``TRAINED`` (the learning-rate
+    runs train until a loss target, at most the recipe's epochs), else why the claim is not tested."""
+    rows = (t["series"] == "training loss") & (t["augmentation"] == 0)
+    worst = float(np.max(t["mean"][rows])) if rows.any() else float("nan")
+    return trained(worst, TRAINED, "largest final training loss")

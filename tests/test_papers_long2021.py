@@ -216,6 +216,7 @@ def test_fig4_claims():
 
 def test_fig5_claims():
     families = ("invariance translation", "invariance zoom", "invariance rotation")
+    trained = [learned(s) for s in (vgg(), mlp(), CIFAR)]
 
     def rows(base, shape, cifar_rotation):
         out = []
@@ -223,15 +224,24 @@ def test_fig5_claims():
             for s in families:
                 values = cifar_rotation if (setting == CIFAR and s == "invariance rotation") else shape(a)
                 out.append(row(setting, values, s))
-        return out
+        return out + trained
 
     holds = fig5.claims(table(rows({"VGG": 0.6, "MLP": 0.3}, lambda a: {0: a, 1: a + 0.3, 10: a + 0.1},
-                                   {0: 0.8, 1: 0.9, 10: 0.5})))
+                                   {0: 0.8, 1: 0.9, 10: 0.5}), ci=0.01))
     assert verdicts(holds) == [True] * 5
     assert [c.value for c in holds] == pytest.approx([1, 1, 8 / 9, -0.3, -0.375])
     fails = fig5.claims(table(rows({"VGG": 0.6, "MLP": 0.7}, lambda a: {0: a, 1: a - 0.1, 10: a},
-                                   {0: 0.6, 1: 0.5, 10: 0.6})))
+                                   {0: 0.6, 1: 0.5, 10: 0.6}), ci=0.01))
     assert verdicts(fails) == [False] * 5
+    # jumps within the interval over seeds (none against it) leave "in all cases" undecided
+    tiny = fig5.claims(table(rows({"VGG": 0.6, "MLP": 0.3}, lambda a: {0: a, 1: a + 0.005, 10: a - 0.1},
+                                  {0: 0.8, 1: 0.805, 10: 0.5}), ci=0.01))
+    assert tiny[0].verdict == ("not tested: 9 of 9 changes are within the interval over seeds (sd/√n) "
+                               "(or it is not known)")
+    untrained = table(rows({"VGG": 0.6, "MLP": 0.3}, lambda a: {0: a, 1: a + 0.3, 10: a + 0.1}, {0: 0.8, 1: 0.9, 10: 0.5}),
+                      ci=0.01)
+    untrained["mean"][untrained["series"] == LOSS] = 0.69
+    assert fig5.claims(untrained)[0].verdict.startswith("not tested: the network has not trained")
 
 
 def test_fig6_claims():

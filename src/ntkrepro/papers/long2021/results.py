@@ -157,6 +157,21 @@ def unmatched(pairs) -> str:
                                       "at epoch 0 (not the same seeds and θ0)")
 
 
+def every_case(changes, sign: int) -> tuple[float, str]:
+    """For "in all cases it rises" (``sign`` +1) or falls (-1), from (change, interval over seeds)
+    pairs: the fraction that move that way beyond their interval, and '' or why the claim is not
+    tested (no pair moves the other way beyond its interval, but some stay within it or have none)."""
+    changes = list(changes)
+    along = sum(bool(sign * d > ci) for d, ci in changes)
+    against = sum(bool(-sign * d > ci) for d, ci in changes)
+    if not changes:
+        return float("nan"), ""
+    undecided = len(changes) - along - against
+    reason = "" if against or not undecided else (f"{undecided} of {len(changes)} changes are within {INTERVAL} "
+                                                  "(or it is not known)")
+    return along / len(changes), reason
+
+
 def standin(t) -> bool:
     """Whether the table's cat-vs-dog panels are a stand-in pair, not CIFAR-10 cat vs dog."""
     return any(STANDIN in task for task in tasks_of(t, group="cifar"))

@@ -137,19 +137,26 @@ def stand_in_verdicts(claims):
     return [c.verdict for c in claims if c.standin]
 
 
+TRAINED = [learned(s) for s in (vgg(), mlp(), CIFAR)]
+
+
 def test_fig1_claims():
     holds = fig1.claims(table([
         row(mlp(), {0: 0.2, 1: 0.1, 3: 0.05, 10: 0.04}, SVM),
         row(vgg(), {0: 0.02, 1: 0.019, 3: 0.018, 10: 0.018}, SVM),
-        row(CIFAR, {0: 0.4, 10: 0.2}, SVM)]))
+        row(CIFAR, {0: 0.4, 10: 0.2}, SVM), *TRAINED]))
     assert verdicts(holds) == [True, True, True]
     assert [c.value for c in holds] == pytest.approx([0.2, 0.1 - 0.8, 0.5])
     assert stand_in_verdicts(holds) == ["holds on a stand-in"]  # the cat-vs-dog claim, on the stand-in pair
     fails = fig1.claims(table([
         row(mlp(), {0: 0.1, 1: 0.1, 3: 0.1, 10: 0.1}, SVM),
         row(vgg(), {0: 0.2, 10: 0.1}, SVM),
-        row(CIFAR, {0: 0.3, 10: 0.3}, SVM)]))
+        row(CIFAR, {0: 0.3, 10: 0.3}, SVM), *TRAINED]))
     assert verdicts(fails) == [False, False, False]
+    # networks that have not begun to learn say nothing about what training does to their kernel
+    untrained = fig1.claims(table([row(mlp(), {0: 0.2, 1: 0.1, 3: 0.05, 10: 0.04}, SVM), at_chance(mlp())]))
+    assert untrained[0].verdict.startswith("not tested: the network has not trained (largest training loss at the "
+                                           "last checkpoint 0.69")
 
 
 def test_fig2_and_fig3_claims():
@@ -212,6 +219,7 @@ def test_fig4_claims():
     untrained = fig4.claims(table([row(mlp(), {0: 0.3, 1: 0.7, 10: 0.5}, swap), at_chance(mlp())], ci=0.01))
     assert untrained[2].verdict == ("not tested: the network has not trained (training loss at the first checkpoint "
                                     "after 0 0.69, needs < 0.35)")
+    assert untrained[3].verdict.startswith("not tested: the network has not trained (largest training loss at the last")
 
 
 def test_fig5_claims():
@@ -259,6 +267,7 @@ def test_fig6_claims():
     close = fig6.claims(table([row(vgg(), {0: 0.9002, 1: 0.9, 10: 0.85}, a), *trained], ci=0.01))
     assert close[1].verdict.startswith("not tested: the difference 0.0002 is within the interval over seeds")
     untrained = fig6.claims(table([row(vgg(), {0: 0.95, 1: 0.9, 10: 0.85}, a), at_chance(vgg())], ci=0.01))
+    assert untrained[0].verdict.startswith("not tested: the network has not trained")  # "throughout training"
     assert untrained[1].verdict.startswith("not tested: the network has not trained")
 
 
@@ -271,7 +280,8 @@ def test_fig7_claims():
         row(vgg("5 vs 6"), ntk, SVM), row(vgg("5 vs 6"), {0: 0.06, 1: 0.08, 10: 0.07}, CONJ),
         row(mlp(), ntk, SVM), row(mlp(), bumped(ntk, 0.002), CONJ),
         row(mlp("5 vs 6"), ntk, SVM), row(mlp("5 vs 6"), bumped(ntk, 0.003), CONJ),
-        row(CIFAR, cifar_ntk, SVM), row(CIFAR, {0: 0.4, 1: 0.35, 3: 0.3, 10: 0.21}, CONJ)]))
+        row(CIFAR, cifar_ntk, SVM), row(CIFAR, {0: 0.4, 1: 0.35, 3: 0.3, 10: 0.21}, CONJ), *TRAINED, learned(vgg("5 vs 6")),
+        learned(mlp("5 vs 6"))]))
     assert verdicts(holds) == [True, True, True]
     assert [c.value for c in holds] == pytest.approx([0.6, 0.05 - 0.11 / 3, 0.2])
     assert stand_in_verdicts(holds) == ["holds on a stand-in"]
@@ -280,9 +290,12 @@ def test_fig7_claims():
         row(vgg("5 vs 6"), ntk, SVM), row(vgg("5 vs 6"), bumped(ntk, 0.001), CONJ),
         row(mlp(), ntk, SVM), row(mlp(), bumped(ntk, 0.05), CONJ),
         row(mlp("5 vs 6"), ntk, SVM), row(mlp("5 vs 6"), bumped(ntk, 0.05), CONJ),
-        row(CIFAR, cifar_ntk, SVM), row(CIFAR, {0: 0.4, 1: 0.35, 3: 0.3, 10: 0.3}, CONJ)]))
+        row(CIFAR, cifar_ntk, SVM), row(CIFAR, {0: 0.4, 1: 0.35, 3: 0.3, 10: 0.3}, CONJ), *TRAINED, learned(vgg("5 vs 6")),
+        learned(mlp("5 vs 6"))]))
     assert verdicts(fails) == [False, False, False]
-    no_five_six = fig7.claims(table([row(vgg(), ntk, SVM), row(vgg(), bumped(ntk, 0.005), CONJ)]))
+    untrained = fig7.claims(table([row(vgg(), ntk, SVM), row(vgg(), bumped(ntk, 0.005), CONJ), at_chance(vgg())]))
+    assert untrained[0].verdict.startswith("not tested: the network has not trained")
+    no_five_six = fig7.claims(table([row(vgg(), ntk, SVM), row(vgg(), bumped(ntk, 0.005), CONJ), learned(vgg())]))
     assert no_five_six[1].holds is None and no_five_six[2].holds is None  # not computable, not a verdict
 
 

@@ -108,7 +108,8 @@ def claims(t):
     return [
         results.claim("For VGG-like networks on MNIST, the after kernel becomes less swap invariant (more global) with "
                 "training.", "swap invariance at the last checkpoint - at initialization (VGG, mean over MNIST "
-                "tasks); holds if < 0", changes(t, "VGG", "mnist")[0], lambda v: v < 0),
+                "tasks); holds if < 0", changes(t, "VGG", "mnist")[0], lambda v: v < 0,
+                requires=[results.begun(t, ("VGG",), "mnist")]),
         results.claim("The fully connected network's FNTK is the least swap-invariant kernel of all.",
                 "largest MLP swap invariance at initialization - smallest swap invariance of any other kernel in the "
                 "figure; holds if < 0", lowest, lambda v: v < 0),
@@ -120,10 +121,12 @@ def claims(t):
                           results.resolved(jump, jump_interval)]),
         results.claim("... then gradually decreases as training continues.",
                 "mean over MNIST tasks of swap invariance at the last checkpoint - at the first after 0 (MLP); "
-                "holds if < 0", float(np.mean((mlp[:, 2] - mlp[:, 1]) if len(mlp) else na)), lambda v: v < 0),
+                "holds if < 0", float(np.mean((mlp[:, 2] - mlp[:, 1]) if len(mlp) else na)), lambda v: v < 0,
+                requires=[results.begun(t, ("MLP",), "mnist")]),
         results.claim("... settling at a larger value than the FNTK's.",
                 "mean over MNIST tasks of swap invariance at the last checkpoint - at 0 (MLP); holds if > 0",
-                float(np.mean((mlp[:, 2] - mlp[:, 0]) if len(mlp) else na)), lambda v: v > 0),
+                float(np.mean((mlp[:, 2] - mlp[:, 0]) if len(mlp) else na)), lambda v: v > 0,
+                requires=[results.begun(t, ("MLP",), "mnist")]),
         results.claim("For the VGG-like network on CIFAR-10 cat vs dog the swap invariance decreases substantially.",
                 "relative change of swap invariance from initialization to the last checkpoint (VGG, cat vs dog or its "
                 "stand-in); holds if < -0.1", cifar_rel, lambda v: v < -0.1,

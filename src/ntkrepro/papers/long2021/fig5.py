@@ -108,7 +108,7 @@ def claims(t):
                                                   down_undecided]),
         results.claim("In most cases the invariance settles at a value larger than the FNTK's.",
                 "fraction of (setting, transform) with invariance at the last checkpoint > at 0; holds if > 0.5",
-                frac(v[:, 2] > v[:, 0]), lambda x: x > 0.5),
+                frac(v[:, 2] > v[:, 0]), lambda x: x > 0.5, requires=[results.begun(t)]),
         results.claim("The fully connected network's kernel starts out less invariant than the VGG-like network's, and "
                 "stays so throughout training.",
                 "largest over checkpoints of the mean (MLP - VGG) invariance over MNIST tasks and transforms; "
@@ -116,5 +116,6 @@ def claims(t):
         results.claim("The after kernel of the VGG-like network on CIFAR-10 cat vs dog is much less rotation invariant than "
                 "at initialization.", "relative change of rotation invariance from initialization to the last "
                 "checkpoint (VGG, cat vs dog or its stand-in); holds if < -0.1", rot, lambda x: x < -0.1,
+                requires=[results.begun(t, ("VGG",), "cifar")],
                 standin=results.standin(t)),
     ]

@@ -85,7 +85,7 @@ def claims(t):
         results.claim("For VGG-like (and mega-VGG-like) networks the conjugate projection remains a good approximation of "
                 "the after kernel throughout training.",
                 f"smallest alignment over checkpoints (VGG and mega-VGG, MNIST tasks); holds if >= {GOOD}",
-                low, lambda v: v >= GOOD),
+                low, lambda v: v >= GOOD, requires=[results.begun(t, ("VGG",), "mnist")]),
         results.claim("... and is an especially good approximation at initialization.",
                 "mean over those settings of alignment at 0 - largest alignment after 0; holds if > 0 (tested where "
                 f"the VGG has begun to learn: training loss < {results.LEARNING} at the last checkpoint)",
@@ -97,9 +97,10 @@ def claims(t):
                 mlp_init, lambda v: v >= GOOD),
         results.claim("... but becomes much less so after training.",
                 "mean over MNIST tasks of alignment at the last checkpoint - at 0 (MLP); holds if < -0.1",
-                drop(mlp), lambda v: v < -0.1),
+                drop(mlp), lambda v: v < -0.1, requires=[results.begun(t, ("MLP",), "mnist")]),
         results.claim("For the VGG-like network on cat vs dog the conjugate projection is a good approximation at "
                 "initialization but much less so after training.",
                 "alignment at the last checkpoint - at 0 (VGG, cat vs dog or its stand-in); holds if < -0.1",
-                drop(cifar), lambda v: v < -0.1, standin=results.standin(t)),
+                drop(cifar), lambda v: v < -0.1, requires=[results.begun(t, ("VGG",), "cifar")],
+                standin=results.standin(t)),
     ]

@@ -157,6 +157,18 @@ def unmatched(pairs) -> str:
                                       "at epoch 0 (not the same seeds and θ0)")
 
 
+def begun(t, models=None, group: str | None = None) -> str:
+    """'' when every network of the table (of ``models`` and ``group``) whose training loss the table
+    has began to learn by its last checkpoint (training loss < ``LEARNING``), else why a claim about
+    training is not tested."""
+    losses = []
+    for model, task, g in panels(t):
+        if (models is None or model in models) and (group is None or g == group):
+            _, ys, _ = curve(t, model, task, "training loss")
+            losses += ys[-1:].tolist()
+    return trained(max(losses, default=float("nan")), LEARNING, "largest training loss at the last checkpoint")
+
+
 def every_case(changes, sign: int) -> tuple[float, str]:
     """For "in all cases it rises" (``sign`` +1) or falls (-1), from (change, interval over seeds)
     pairs: the fraction that move that way beyond their interval, and '' or why the claim is not

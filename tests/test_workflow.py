@@ -535,11 +535,12 @@ LONG_TEXT = {**{n: ["kernel training epochs"] for n in (1, 2, 3, 4, 5, 6, 7, 8, 
              1: ["kernel training epochs", "SVM test error"], 4: ["kernel training epochs", "swap invariance"],
              6: ["kernel training epochs", "alignment with the conjugate kernel"],
              12: ["learning rate", "alignment with the conjugate kernel"]}
-LONG_SERIES = {1: {"svm after kernel"}, 2: {"svm after kernel", "network"}, 4: {"invariance quadrant swap"},
-               5: {"invariance translation", "invariance zoom", "invariance rotation"}, 6: {"alignment"},
-               7: {"svm after kernel", "svm conjugate kernel"},
-               9: {"svm after kernel", "network", "epochs trained", "training loss"}, 12: {"alignment"},
-               13: {"svm after kernel", "svm conjugate kernel"}, 16: {"svm after kernel", "network"}}
+# every table but Figure 15's has the networks' training loss, which the claims' preconditions read
+LONG_SERIES = {n: series | {"training loss"} for n, series in {
+    1: {"svm after kernel"}, 2: {"svm after kernel", "network"}, 4: {"invariance quadrant swap"},
+    5: {"invariance translation", "invariance zoom", "invariance rotation"}, 6: {"alignment"},
+    7: {"svm after kernel", "svm conjugate kernel"}, 9: {"svm after kernel", "network", "epochs trained"},
+    12: {"alignment"}, 13: {"svm after kernel", "svm conjugate kernel"}, 16: {"svm after kernel", "network"}}.items()}
 
 
 @pytest.fixture(scope="module")

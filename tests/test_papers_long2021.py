@@ -397,10 +397,10 @@ def test_fig14_claims():
     assert verdicts(fails) == [False, False]
 
 
-def budget_table(errors):
-    cols = {c: [] for c in ("model", "task", "group", "budget", "parameters", "epoch", "mean", "ci", "n")}
+def budget_table(errors, train_loss=0.05):
+    cols = {c: [] for c in ("model", "task", "group", "budget", "parameters", "epoch", "mean", "ci", "n", "train_loss")}
     for budget, error in errors.items():
-        for c, v in zip(cols, ("VGG", "3 vs 8", "mnist", budget, budget * 0.95, 10, error, NAN, 1)):
+        for c, v in zip(cols, ("VGG", "3 vs 8", "mnist", budget, budget * 0.95, 10, error, NAN, 1, train_loss)):
             cols[c].append(v)
     return {k: np.asarray(v) for k, v in cols.items()}
 
@@ -409,18 +409,23 @@ def test_fig15_claims():
     holds = fig15.claims(budget_table({60000: 0.03, 80000: 0.028, 100000: 0.025}))
     assert verdicts(holds) == [True] and holds[0].value == pytest.approx(0.005)
     assert verdicts(fig15.claims(budget_table({60000: 0.06, 80000: 0.04, 100000: 0.035}))) == [False]
+    at_chance = fig15.claims(budget_table({60000: 0.5, 80000: 0.5, 100000: 0.5}, train_loss=0.69))
+    assert at_chance[0].verdict == ("not tested: the network has not trained (largest training loss at the compared "
+                                    "epochs 0.69, needs < 0.35)")
 
 
 def test_fig15_table_is_the_mean_and_ci_over_seeds_of_each_budgets_error(tmp_path):
     runs = []
     for seed, accuracies in ((0, [0.5, 0.9, 0.96]), (1, [0.5, 0.8, 0.98])):
         path = tmp_path / f"seed{seed}.csv"
-        path.write_text("epoch,test_accuracy\n" + "".join(f"{e},{a}\n" for e, a in zip((0, 1, 10), accuracies)))
+        path.write_text("epoch,train_loss,test_accuracy\n"
+                        + "".join(f"{e},{0.7 - e / 20},{a}\n" for e, a in zip((0, 1, 10), accuracies)))
         runs.append(({"model": "VGG", "task": "3 vs 8", "group": "mnist", "budget": 60000, "parameters": 59000,
                       "seed": seed}, path))
     t = fig15.table({"metrics": runs}, {"epochs": [1, 10]})
     assert t["epoch"] == [1, 10] and t["n"] == [2, 2]
     assert t["mean"] == pytest.approx([0.15, 0.03]) and t["ci"] == pytest.approx([0.05, 0.01])  # sd/√n, ddof=1
+    assert t["train_loss"] == pytest.approx([0.65, 0.2])
 
 
 def test_fig16_claims():

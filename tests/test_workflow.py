@@ -529,7 +529,7 @@ def test_samarin_paper_scale_plan(tmp_path):
 LONG_EPOCH = ["model", "task", "group", "augmentation", "epoch", "series", "mean", "ci", "n"]
 LONG_LR = ["model", "task", "group", "augmentation", "lr", "series", "mean", "ci", "n"]
 LONG_COLUMNS = {**{n: LONG_EPOCH for n in (1, 2, 3, 4, 5, 6, 7, 8, 16)}, **{n: LONG_LR for n in range(9, 15)},
-                15: ["model", "task", "group", "budget", "parameters", "epoch", "mean", "ci", "n"]}
+                15: ["model", "task", "group", "budget", "parameters", "epoch", "mean", "ci", "n", "train_loss"]}
 LONG_TEXT = {**{n: ["kernel training epochs"] for n in (1, 2, 3, 4, 5, 6, 7, 8, 16)},
              **{n: ["learning rate"] for n in range(9, 15)}, 15: ["parameters", "network test error"],
              1: ["kernel training epochs", "SVM test error"], 4: ["kernel training epochs", "swap invariance"],

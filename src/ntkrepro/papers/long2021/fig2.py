@@ -65,8 +65,8 @@ def claims(t):
                       requires=[begun, results.resolved(middle, results.interval_of_mean(ci for _, ci in learning))]),
         results.claim("Ultimately the test error of the network catches up with that of the SVM on its after kernel.",
                       "largest over settings of (network error - SVM error) at the last checkpoint minus its interval "
-                      "over seeds; holds if <= 0 (tested where the network has trained and the SVM led it while "
-                      "learning by more than the interval)",
+                      "over seeds; holds if <= 0 (tested where the network has trained, training loss < "
+                      f"{results.TRAINED}, and the SVM led it while learning by more than the interval)",
                       behind, lambda v: v <= 0,
                       requires=[results.trained(worst_loss, results.TRAINED, "largest training loss at the last checkpoint"),
                                 one_seed, "" if led or not last else "the SVM never led the network by more than the "

@@ -1,10 +1,18 @@
 """Paper 000's claims, each tested on small hand-made tables whose verdicts are known (one that holds,
 one that does not), and its figure modules' plans."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import yaml
 
+from ntkrepro import config as cfg
+from ntkrepro.papers import load_all
 from ntkrepro.papers.ortiz2021 import fig2, fig3, fig4, fig5, fig6, fig7, fig8, fig9
+from ntkrepro.pipeline.plan import Plan
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def table(**cols):
@@ -75,10 +83,16 @@ def test_fig6_claims():
 
 
 def test_fig7_claims():
-    up = fig7.claims(table(index=[1, 2, 3], alpha_init=[3.0, 2.0, 1.0], alpha_trained=[6.0, 4.0, 50.0], is_target=[0, 0, 1]))
-    assert verdicts(up) == [True] and up[0].value == pytest.approx(25)
-    flat = fig7.claims(table(index=[1, 2, 3], alpha_init=[3.0, 2.0, 1.0], alpha_trained=[60.0, 4.0, 5.0], is_target=[0, 0, 1]))
-    assert verdicts(flat) == [False] and flat[0].value == pytest.approx(0.25)
+    up = fig7.claims(table(index=[1, 2, 3, 4, 5], alpha_init=[5.0, 4.0, 3.0, 2.0, 1.0],
+                           alpha_trained=[10.0, 8.0, 6.0, 4.0, 50.0], is_target=[0, 0, 0, 0, 1]))
+    assert verdicts(up) == [True, True] and [c.value for c in up] == pytest.approx([25, 1.0])
+    flat = fig7.claims(table(index=[1, 2, 3, 4, 5], alpha_init=[5.0, 4.0, 3.0, 2.0, 1.0],
+                             alpha_trained=[2.0, 3.0, 4.0, 60.0, 5.0], is_target=[0, 0, 0, 0, 1]))
+    assert verdicts(flat) == [False, False] and flat[0].value == pytest.approx(5 / 30)
+    assert flat[1].value == pytest.approx(-1.0)  # the other eigenfunctions' order reversed
+    too_few = fig7.claims(table(index=[1, 2, 3], alpha_init=[3.0, 2.0, 1.0], alpha_trained=[6.0, 4.0, 50.0],
+                                is_target=[0, 0, 1]))
+    assert too_few[1].verdict == "not tested: not computable from the figure's table"
 
 
 def test_fig7_table_keeps_the_window_and_marks_the_target(tmp_path):
@@ -90,7 +104,7 @@ def test_fig7_table_keeps_the_window_and_marks_the_target(tmp_path):
     t = fig7.table(alignments, {"target": 3, "window": 3})
     assert t["index"].tolist() == [1, 2, 3] and t["is_target"].tolist() == [0, 0, 1]
     assert t["alpha_trained"].tolist() == [8.0, 6.0, 40.0]
-    assert verdicts(fig7.claims(t)) == [True]  # φ_4 beyond the window grows more, and is not compared
+    assert verdicts(fig7.claims(t))[0] is True  # φ_4 beyond the window grows more, and is not compared
 
 
 def fig8_table(losses, accuracies):
@@ -107,20 +121,27 @@ def fig8_table(losses, accuracies):
 
 def test_fig8_claims():
     paper = fig8_table({fig8.NETWORK: [0.1, 0.01], fig8.AT_INIT: [0.6, 0.5], fig8.AT_TRAINED: [0.2, 0.05]},
-                       {fig8.NETWORK: 0.9, fig8.AT_INIT: 0.8, fig8.AT_TRAINED: 0.7})
+                       {fig8.NETWORK: 0.72, fig8.AT_INIT: 0.8, fig8.AT_TRAINED: 0.7})
     holds = fig8.claims(paper)
-    assert verdicts(holds) == [True, True, True] and holds[2].value == pytest.approx(0.1)
+    assert verdicts(holds) == [True] * 4 and holds[2].value == pytest.approx(0.1)
+    assert holds[3].value == pytest.approx(0.02 - 0.08)
     contrary = fig8_table({fig8.NETWORK: [0.6, 0.5], fig8.AT_INIT: [0.1, 0.01], fig8.AT_TRAINED: [0.6, 0.5]},
-                          {fig8.NETWORK: 0.9, fig8.AT_INIT: 0.7, fig8.AT_TRAINED: 0.8})
-    assert verdicts(fig8.claims(contrary)) == [False, False, False]
+                          {fig8.NETWORK: 0.7, fig8.AT_INIT: 0.7, fig8.AT_TRAINED: 0.8})
+    assert verdicts(fig8.claims(contrary)) == [False] * 4
 
 
 def test_fig9_claims():
-    falls = table(kind=["linearized"] * 3 + ["network"], pretraining_epochs=[0, 1, 10, 10], test_accuracy=[0.9, 0.7, 0.6, 0.65])
+    falls = table(kind=["linearized"] * 4 + ["network"], pretraining_epochs=[0, 1, 5, 10, 10],
+                  test_accuracy=[0.9, 0.7, 0.65, 0.6, 0.65])
     assert verdicts(fig9.claims(falls)) == [True, True] and fig9.claims(falls)[1].value == pytest.approx(0.3)
-    rises = table(kind=["linearized"] * 3 + ["network"], pretraining_epochs=[10, 0, 1], test_accuracy=[0.9, 0.6, 0.7],
-                  ) | {"kind": np.asarray(["linearized"] * 3)}
+    rises = table(kind=["linearized"] * 4, pretraining_epochs=[10, 0, 1, 5], test_accuracy=[0.9, 0.6, 0.7, 0.8])
     assert verdicts(fig9.claims(rises)) == [False, False]
+    # the drop is all from θ0: among e ≥ 1 accuracy rises, so "later checkpoints generalize worse" fails
+    from_init_only = table(kind=["linearized"] * 4, pretraining_epochs=[0, 1, 5, 10], test_accuracy=[0.9, 0.6, 0.62, 0.64])
+    assert verdicts(fig9.claims(from_init_only)) == [False, True]
+    assert fig9.claims(from_init_only)[0].value == pytest.approx(1.0)
+    two_later = table(kind=["linearized"] * 3, pretraining_epochs=[0, 1, 10], test_accuracy=[0.9, 0.7, 0.6])
+    assert fig9.claims(two_later)[0].verdict == "not tested: 2 checkpoint(s) with e ≥ 1 (needs 3 to rank)"
 
 
 # tables in each figure's column layout, drawn by tests/test_figures.py
@@ -158,3 +179,14 @@ def test_a_saved_pdf_names_its_titles_and_axes(tmp_path):
 
     plotting.save(fig9.plot(PLOTTED[fig9](), "the title"), tmp_path / "fig9.pdf", 100)
     assert pdf_keywords(tmp_path / "fig9.pdf") == "the title | pretraining epochs $e$ | test accuracy"
+
+
+def test_only_figure_4_uses_the_resnet18_with_the_authors_zero_residual_scale():
+    papers = load_all()
+    config = cfg.validate(yaml.safe_load((ROOT / "config/config.yaml").read_text()),
+                          cfg.load_schema(ROOT / "workflow/schemas/config.schema.yaml", papers))
+    models = config["models"]
+    assert models["resnet18-gelu"]["zero_init_residual"] is True and models["resnet18"]["zero_init_residual"] is False
+    users = {f.key for f in Plan(config, papers).figures
+             if any("resnet18-gelu" in path for paths in f.inputs.values() for path in paths)}
+    assert users == {"fig4"}

@@ -292,6 +292,7 @@ def verdicts(module, t):
     return [c.verdict for c in module.claims(t)]
 
 
+NOT_BOTH = "widths ×1 and ×60 are not both built at this scale"
 PAPER_GAPS = {1: 4.67, 2: 3.0, 5: 2.0, 10: 1.2, 25: 0.8, 60: 0.48}
 
 
@@ -299,14 +300,14 @@ def test_figure_2_claims(tmp_path):
     t = as_csv(accuracy_columns(lenet_series("main", PAPER_GAPS)), tmp_path)
     assert verdicts(fig2, t) == ["holds"] * 5  # the paper's own gaps pass its claims
     narrow = as_csv(accuracy_columns(lenet_series("main", {1: 4.67, 2: 3.0, 5: 2.0})), tmp_path)
-    assert verdicts(fig2, narrow) == ["holds", "holds", "not tested at this scale", "holds", "holds"]
+    assert verdicts(fig2, narrow) == ["holds", "holds", "not tested: " + NOT_BOTH, "holds", "holds"]
     growing = as_csv(accuracy_columns(lenet_series("main", {1: -1.0, 2: 3.0, 5: 6.0}, lin_gain_bonus=0.05)), tmp_path)
-    assert verdicts(fig2, growing) == ["does not hold", "does not hold", "not tested at this scale",
+    assert verdicts(fig2, growing) == ["does not hold", "does not hold", "not tested: " + NOT_BOTH,
                                        "does not hold", "does not hold"]
     not_closing = as_csv(accuracy_columns(lenet_series("main", {1: 4.67, 5: 3.0, 60: 2.0})), tmp_path)
     assert verdicts(fig2, not_closing)[2] == "does not hold"
     one_width = as_csv(accuracy_columns(lenet_series("main", {1: 4.67})), tmp_path)
-    assert verdicts(fig2, one_width)[1] == "not computable"
+    assert verdicts(fig2, one_width)[1] == "not tested: not computable from the figure's table"
 
 
 def test_figure_3_claims(tmp_path):
@@ -318,18 +319,33 @@ def test_figure_3_claims(tmp_path):
     assert verdicts(fig3, t)[5] == "does not hold"
 
 
+def fig4_columns(series: dict, cifar10: bool = True) -> dict:
+    """Figure 4's columns: Figures 2-5's and whether each row's dataset is CIFAR-10 (the main role's here)."""
+    cols = accuracy_columns(series)
+    cols["cifar10"] = [int(cifar10 and role == "main") for role in cols["role"]]
+    return cols
+
+
 def test_figure_4_claims(tmp_path):
     cifar = {("main", "LeNet", "network"): {1: (0.70, 0.60), 5: (0.80, 0.70), 60: (0.90, 0.75)},
              ("main", "LinLeNet", "linearized"): {1: (0.50, 0.3978), 5: (0.65, 0.54), 60: (0.72, 0.6183)}}
     mnist = lenet_series("reference", {1: 4.67, 5: 2.0, 60: 0.48})
-    t = as_csv(accuracy_columns({**cifar, **mnist}), tmp_path)
+    t = as_csv(fig4_columns({**cifar, **mnist}), tmp_path)
     assert verdicts(fig4, t) == ["holds"] * 7  # gaps 20.22 -> 13.17 pp, LinLeNet×60 above LeNet×1
-    same_dataset = as_csv(accuracy_columns(lenet_series("main", {1: 4.67, 2: 3.0})), tmp_path)
-    assert verdicts(fig4, same_dataset)[5:] == ["not tested at this scale"] * 2
+    # the same numbers on another dataset: the CIFAR-10 statements hold on a stand-in, never as the paper's
+    standin = as_csv(fig4_columns({**cifar, **mnist}, cifar10=False), tmp_path)
+    assert verdicts(fig4, standin) == ["holds on a stand-in"] * 7
+    assert all("(computed on mnist, a stand-in for CIFAR-10)" in c.statistic for c in fig4.claims(standin))
+    same_dataset = as_csv(fig4_columns(lenet_series("main", {1: 4.67, 2: 3.0}), cifar10=False), tmp_path)
+    assert verdicts(fig4, same_dataset)[:2] == ["holds on a stand-in"] * 2
+    assert verdicts(fig4, same_dataset)[5:] == ["not tested: the figure's dataset is MNIST itself (needs another)",
+                                                "not tested: widths ×1 and ×60 are not both built at this scale"]
     cifar[("main", "LinLeNet", "linearized")][60] = (0.55, 0.45)
-    assert verdicts(fig4, as_csv(accuracy_columns({**cifar, **mnist}), tmp_path))[6] == "does not hold"
+    assert verdicts(fig4, as_csv(fig4_columns({**cifar, **mnist}), tmp_path))[6] == "does not hold"
+    assert verdicts(fig4, as_csv(fig4_columns({**cifar, **mnist}, cifar10=False), tmp_path))[6] == (
+        "does not hold on a stand-in")
     mnist = lenet_series("reference", {1: 25.0, 5: 2.0, 60: 0.48})
-    assert verdicts(fig4, as_csv(accuracy_columns({**cifar, **mnist}), tmp_path))[5] == "does not hold"
+    assert verdicts(fig4, as_csv(fig4_columns({**cifar, **mnist}), tmp_path))[5] == "does not hold"
 
 
 def test_figure_5_claims(tmp_path):
@@ -381,9 +397,10 @@ def test_figure_7_claims(tmp_path):
     assert verdicts(fig7, as_csv(spectrum_columns(bad), tmp_path)) == ["does not hold"] * 2
 
 
-def binary_columns(main: dict, reference: dict | None = None, widths=(1, 2, 5, 10, 25, 60), solver=(1, 2, 5)):
+def binary_columns(main: dict, reference: dict | None = None, widths=(1, 2, 5, 10, 25, 60), solver=(1, 2, 5),
+                   test_samples=10_000):
     """Rows as binary.table writes them, from {(split, method): {width: accuracy}} tables."""
-    cols = {k: [] for k in ("role", "dataset", "split", "method", "width", "accuracy", "paper")}
+    cols = {k: [] for k in ("role", "dataset", "split", "method", "width", "accuracy", "paper", "test_samples")}
     for role, values in (("main", main), ("reference", reference)):
         if values is None:
             continue
@@ -392,25 +409,41 @@ def binary_columns(main: dict, reference: dict | None = None, widths=(1, 2, 5, 1
                 for w in (1, 2, 5, 10, 25, 60):
                     have = w in widths and (method != "Solver" or w in solver)
                     for k, v in zip(cols, (role, "d", split, method, float(w),
-                                           values[(split, method)].get(w, np.nan) if have else np.nan, np.nan)):
+                                           values[(split, method)].get(w, np.nan) if have else np.nan, np.nan,
+                                           test_samples)):
                         cols[k].append(v)
     return cols
 
 
 def test_table_1_claims(tmp_path):
     t = as_csv(binary_columns(table1.PAPER), tmp_path)
-    assert verdicts(table1, t) == ["holds"] * 7  # the paper's own numbers pass its claims
+    assert verdicts(table1, t) == ["holds"] * 9  # the paper's own numbers pass its claims
+    assert [c.value for c in table1.claims(t)[7:]] == pytest.approx([0.12, 99.89 - 97.8])
     narrow = as_csv(binary_columns(table1.PAPER, widths=(1, 2, 5)), tmp_path)
-    assert verdicts(table1, narrow)[-1] == "not tested at this scale"
+    assert verdicts(table1, narrow)[6] == "not tested: width ×60 is not built at this scale"
+    # 1,000 test samples: one sample is the 0.1 pp tolerance itself, so "the solver matches LeNet" is not tested
+    coarse = as_csv(binary_columns(table1.PAPER, test_samples=1000), tmp_path)
+    assert verdicts(table1, coarse)[5].startswith("not tested: one test sample is 0.1 pp, not finer than the 0.1 pp")
+    assert verdicts(table1, as_csv(binary_columns(table1.PAPER, test_samples=1001), tmp_path))[5] == "holds"
+    apart = copy.deepcopy(table1.PAPER)
+    apart[("Test", "Solver")][5] = 99.7
+    assert verdicts(table1, as_csv(binary_columns(apart, test_samples=1001), tmp_path))[5] == "does not hold"
     worse = copy.deepcopy(table1.PAPER)
     worse[("Train", "Solver")][2] = 99.5
     worse[("Test", "Lin.")] = {1: 99.7, 2: 99.6, 5: 99.5, 10: 99.5, 25: 99.4, 60: 99.0}
-    worse[("Test", "Solver")].update({1: 99.8, 2: 99.0})
+    worse[("Test", "Solver")].update({1: 99.8, 2: 99.0, 5: 99.7})
     worse[("Train", "Lin.")][1] = 100
     worse[("Train", "LeNet")][25] = 99.9
-    assert verdicts(table1, as_csv(binary_columns(worse), tmp_path)) == ["does not hold"] * 7
+    assert verdicts(table1, as_csv(binary_columns(worse), tmp_path)) == ["does not hold"] * 9
+    # the solver's gain with width within one test sample, and a 0.2 pp tolerance at 500 test samples: not tested
+    flat = copy.deepcopy(table1.PAPER)
+    flat[("Test", "Solver")] = {1: 99.885, 2: 99.887, 5: 99.89}
+    assert verdicts(table1, as_csv(binary_columns(flat), tmp_path))[8] == (
+        "not tested: the difference 0.005 is within one test sample (0.01)")
+    assert verdicts(table1, as_csv(binary_columns(table1.PAPER, test_samples=500), tmp_path))[7].startswith(
+        "not tested: one test sample is 0.2 pp")
     no_x1 = as_csv(binary_columns(table1.PAPER, widths=(2, 5), solver=(2, 5)), tmp_path)
-    assert verdicts(table1, no_x1)[2:4] == ["not tested at this scale"] * 2
+    assert verdicts(table1, no_x1)[2:4] == ["not tested: width ×1 is not built at this scale"] * 2
 
 
 def test_table_2_claims(tmp_path):
@@ -436,9 +469,10 @@ def test_table_markdown_is_laid_out_as_the_paper(tmp_path):
 def test_untested_claims_in_the_scorecard():
     card = [claims_mod.Claim("a", "s", 1.0, True), claims_mod.untested("b", "s"), claims_mod.Claim("c", "s", np.nan, None)]
     text = claims_mod.markdown(card, "T", "scale")
-    assert "| b | s | nan | not tested at this scale |" in text
-    assert "1 of 3 claims hold at this scale. 1 cannot be tested at this scale." in text
-    assert claims_mod.columns(card)["verdict"] == ["holds", "not tested at this scale", "not computable"]
+    assert "| b | s | nan | not tested: not at this scale |" in text
+    assert "Of 3 claims: 1 hold, 0 do not hold, 0 hold on a stand-in, 0 do not hold on a stand-in, 2 not tested." in text
+    assert claims_mod.columns(card)["verdict"] == ["holds", "not tested: not at this scale",
+                                                   "not tested: not computable from the figure's table"]
 
 
 # ---- configuration ------------------------------------------------------------------------------------

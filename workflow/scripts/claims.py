@@ -14,6 +14,7 @@ def main(snakemake, log):
             c.figure = label
             card.append(c)
             log.info(f"{label}: {c.verdict} ({c.value:.4g}) - {c.claim}")
+    log.info(claims.summary(c.verdict for c in card))
     io.write_csv(claims.columns(card), snakemake.output.csv)
     io.write_text(claims.markdown(card, p.title, p.scale), snakemake.output.md)
 

@@ -163,15 +163,16 @@ def label(setting: Setting, seed: int, augmented: bool, **extra) -> dict:
             "augmentation": int(augmented), "seed": seed, **extra}
 
 
-def epoch_needs(ctx, group_settings, augmented_too: bool = False, augmented_only: bool = False,
-                split: str | None = None) -> list:
-    """(label, Evaluation) for every setting, seed and checkpoint of the epoch figures."""
+def epoch_needs(ctx, group_settings, augmented_too: bool = False, split: str | None = None) -> list:
+    """(label, Evaluation) for every setting, seed and checkpoint of the epoch figures; with
+    ``augmented_too``, runs with and without augmentation at the same seeds (the same θ0): a matched
+    comparison, equal at epoch 0."""
     epochs = figure_epochs(ctx)
     items = []
-    for augmented in ([True] if augmented_only else [False, True] if augmented_too else [False]):
+    for augmented in ([False, True] if augmented_too else [False]):
         recipe = epoch_recipe(ctx, augmented)
         for s in group_settings:
-            which = "mega" if s.arch == "mega" else ("augmentation" if augmented else None)
+            which = "mega" if s.arch == "mega" else ("augmentation" if augmented_too else None)
             for seed in seeds(ctx, which):
                 run = ctx.run(s.task, s.model, recipe=recipe, seed=seed, dataset=s.dataset)
                 for e in epochs:
@@ -180,11 +181,12 @@ def epoch_needs(ctx, group_settings, augmented_too: bool = False, augmented_only
 
 
 def lr_needs(ctx, group_settings, augmented_too: bool = False, split: str | None = None) -> list:
-    """(label, Evaluation) of the final state of every setting, seed and learning rate."""
+    """(label, Evaluation) of the final state of every setting, seed and learning rate; with
+    ``augmented_too``, runs with and without augmentation at the same seeds (the same θ0)."""
     items = []
     for augmented in ([False, True] if augmented_too else [False]):
         for s in group_settings:
-            for seed in seeds(ctx, "augmentation" if augmented else "lr"):
+            for seed in seeds(ctx, "augmentation" if augmented_too else "lr"):
                 for lr in lrs(ctx, s):
                     run = ctx.run(s.task, s.model, recipe=lr_recipe(ctx, lr, augmented), seed=seed, dataset=s.dataset)
                     # augmented runs: invariances only, on the test samples

@@ -33,7 +33,7 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return results.series_table(inputs["eval"], "epoch", SERIES)
+    return results.series_table(inputs["eval"], "epoch", results.with_training_loss(SERIES))
 
 
 @plotting.styled
@@ -48,7 +48,7 @@ def plot(t, title):
     for task in results.tasks_of(t, "VGG", "cifar"):
         drawing.line(b, t, "epoch", "VGG", task, "svm after kernel", label=f"VGG, {drawing.short(task)}", marker="o",
                color=drawing.TASK_COLORS[0])
-    standin = any("(stand-in" in task for task in results.tasks_of(t, group="cifar"))
+    standin = results.standin(t)
     for ax, name in ((a, "(a) MNIST tasks"), (b, "(b) VGG-like, cat vs dog" + (" (stand-in)" if standin else ""))):
         drawing.epoch_axis(ax, t["epoch"])
         ax.set_ylabel("SVM test error")
@@ -69,7 +69,7 @@ def claims(t):
         "For fully connected networks on the MNIST tasks, the after kernel quickly improves on the FNTK "
         "within a few epochs of training.",
         "largest over MNIST tasks of (lowest MLP SVM error at epochs 1-10) / (error with the FNTK); holds if < 0.75",
-        worst, lambda v: v < 0.75))
+        worst, lambda v: v < 0.75, requires=[results.begun(t, ("MLP",), "mnist")]))
 
     def relative_gain(model, group):
         gains = []
@@ -84,7 +84,7 @@ def claims(t):
         "For VGG-like networks on MNIST the FNTK is already good: training improves the kernel less than "
         "for fully connected networks.",
         "relative SVM error reduction FNTK -> last checkpoint, VGG minus MLP (mean over MNIST tasks); holds if < 0",
-        diff, lambda v: v < 0))
+        diff, lambda v: v < 0, requires=[results.begun(t, ("VGG", "MLP"), "mnist")]))
     ratio = float("nan")
     for task in results.tasks_of(t, "VGG", "cifar"):
         xs, ys, _ = results.curve(t, "VGG", task, "svm after kernel")
@@ -93,5 +93,5 @@ def claims(t):
     out.append(results.claim(
         "For the VGG-like network on CIFAR-10 cat vs dog the after kernel is much better than the FNTK.",
         "SVM error after the last checkpoint / with the FNTK (VGG, cat vs dog or its stand-in); holds if < 0.75",
-        ratio, lambda v: v < 0.75))
+        ratio, lambda v: v < 0.75, requires=[results.begun(t, ("VGG",), "cifar")], standin=results.standin(t)))
     return out

@@ -27,7 +27,7 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return results.series_table(inputs["eval"], "lr", SERIES)
+    return results.series_table(inputs["eval"], "lr", results.with_training_loss(SERIES))
 
 
 @plotting.styled
@@ -43,12 +43,15 @@ def plot(t, title):
 
 
 def claims(t):
-    slopes = results.lr_slopes(t, "alignment")
-    vgg = results.mean_finite(v for (m, _), v in slopes.items() if m == "VGG")
-    mlp = results.mean_finite(v for (m, _), v in slopes.items() if m == "MLP")
-    stat = "mean over the {}'s settings of the slope of alignment against log10(learning rate); holds if {}"
-    return [
-        results.claim("For VGG-like networks the alignment with the conjugate kernel is highest at the lowest learning rates.",
-                stat.format("VGG", "< 0"), vgg, lambda v: v < 0),
-        results.claim("For fully connected networks the opposite holds.", stat.format("MLP", "> 0"), mlp, lambda v: v > 0),
-    ]
+    trained = results.lr_trained(t)
+    out = []
+    for model, text, sign, test in (
+            ("VGG", "For VGG-like networks the alignment with the conjugate kernel is highest at the lowest learning "
+                    "rates.", "< 0", lambda v: v < 0),
+            ("MLP", "For fully connected networks the opposite holds.", "> 0", lambda v: v > 0)):
+        slope, interval = results.mean_slope(t, "alignment", keys=[k for k in results.panels(t) if k[0] == model])
+        out.append(results.claim(
+            text, f"mean over the {model}'s settings of the slope of alignment against log10(learning rate); holds if "
+                  f"{sign} (tested where every run reached training loss < {results.TRAINED} and the slope exceeds "
+                  "its interval over seeds)", slope, test, requires=[trained, results.resolved(slope, interval)]))
+    return out

@@ -31,7 +31,7 @@ def caption(ctx) -> str:
 
 
 def table(inputs, params) -> dict:
-    return results.series_table(inputs["eval"], "epoch", SERIES)
+    return results.series_table(inputs["eval"], "epoch", results.with_training_loss(SERIES))
 
 
 @plotting.styled
@@ -62,13 +62,14 @@ def claims(t):
     return [
         results.claim("In most cases the SVM on the conjugate kernel is nearly as accurate as the SVM on the after kernel.",
                 f"fraction of settings whose mean (conjugate - after kernel) SVM error after initialization is at most "
-                f"{NEAR}; holds if > 0.5", near, lambda v: v > 0.5),
+                f"{NEAR}; holds if > 0.5", near, lambda v: v > 0.5, requires=[results.begun(t)]),
         results.claim("The exception is the VGG-like network on MNIST 5 vs 6, where the after kernel is substantially more "
                 "accurate.", f"mean error gap (conjugate - after) of VGG on 5 vs 6 - the larger of {NEAR} and the "
                 "largest gap of the other settings (not computable without a 5 vs 6 task); holds if > 0",
-                exception, lambda v: v > 0),
+                exception, lambda v: v > 0, requires=[results.begun(t, ("VGG",), "mnist")]),
         results.claim("On cat vs dog the after kernel leads to better accuracy for a while, but its conjugate projection "
                 "catches up.", "gap (conjugate - after) at the last checkpoint / largest gap at intermediate "
                 "checkpoints (VGG, cat vs dog or its stand-in; not computable if the after kernel never led); "
-                "holds if < 0.5", catch, lambda v: v < 0.5),
+                "holds if < 0.5", catch, lambda v: v < 0.5, requires=[results.begun(t, ("VGG",), "cifar")],
+                standin=results.standin(t)),
     ]

@@ -112,7 +112,7 @@ def gap_claims(t, role: str, what: str, paper: tuple[float, float], at_widest: t
         value = g[60] / g[1] if g[1] else float("nan")
         out.append(Claim(statement, f"gap(×60) / gap(×1); {rule}", value, check(value, test)))
     else:
-        out.append(untested(statement, f"gap(×60) / gap(×1); {rule} (needs widths ×1 and ×60)"))
+        out.append(untested(statement, f"gap(×60) / gap(×1); {rule}", "widths ×1 and ×60 are not both built at this scale"))
     improvement = gain(t, role, lin) - gain(t, role, net)
     out.append(Claim(f"{lin} improves strongly with width, {net} much less, on {what}.",
                      "test-accuracy gain from the narrowest to the widest width, linearization - network (pp); holds if > 0",
@@ -128,8 +128,8 @@ def gap_claims(t, role: str, what: str, paper: tuple[float, float], at_widest: t
 def harder_claim(t, role: str, reference: str, statement: str, net: str = "LeNet", lin: str = "LinLeNet") -> Claim:
     """The gap on the ``role`` dataset exceeds the gap on the reference dataset at every width."""
     if not (t["role"] == "reference").any():
-        return untested(statement, f"min over widths of gap(this dataset) - gap({reference}) (pp); holds if > 0 "
-                                   f"(needs a dataset other than {reference})")
+        return untested(statement, f"min over widths of gap(this dataset) - gap({reference}) (pp); holds if > 0",
+                        f"the figure's dataset is {reference} itself (needs another)")
     hard, easy = gaps(t, role, net, lin), gaps(t, "reference", net, lin)
     diffs = [hard[w] - easy[w] for w in hard if w in easy]
     value = min(diffs) if diffs else float("nan")

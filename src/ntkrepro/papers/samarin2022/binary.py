@@ -59,7 +59,7 @@ def needs(ctx, datasets: list[tuple[str, str]]) -> Needs:
     for role, dataset in datasets:
         for k, v in requests(ctx, dataset, role).items():
             inputs[k] += v
-    return Needs(inputs)
+    return Needs(inputs, {"test_samples": {role: ctx.sizes(dataset)[1] for role, dataset in datasets}})
 
 
 def title(ctx, dataset: str, what: str) -> str:
@@ -84,7 +84,8 @@ def caption(ctx, number: int, dataset: str, what: str) -> str:
 
 def table(inputs, params, papers: dict) -> dict:
     """Rows (role, dataset, split, method, width): regenerated and paper accuracy in %, NaN where one of
-    them does not exist; the main rows cover the configured and the paper's widths."""
+    them does not exist, and the number of test samples (the resolution of a test accuracy); the main
+    rows cover the configured and the paper's widths."""
     got = {}
     for label, path in inputs["metrics"]:
         last = tables.final(path)
@@ -97,7 +98,7 @@ def table(inputs, params, papers: dict) -> dict:
         fit = io.read_csv(path)
         got[(label["role"], "Solver", float(label["width"]), "Test")] = 100 * float(fit["test_accuracy"][0])
         got[(label["role"], "Solver", float(label["width"]), "Train")] = 100 * float(fit["train_accuracy"][0])
-    rows = {k: [] for k in ("role", "dataset", "split", "method", "width", "accuracy", "paper")}
+    rows = {k: [] for k in ("role", "dataset", "split", "method", "width", "accuracy", "paper", "test_samples")}
     for role, dataset in datasets.items():
         configured = {k[2] for k in got if k[0] == role}
         grid = sorted(configured | (set(map(float, PAPER_WIDTHS)) if role == "main" else set()))
@@ -111,6 +112,7 @@ def table(inputs, params, papers: dict) -> dict:
                     rows["width"].append(w)
                     rows["accuracy"].append(got.get((role, method, w, split), float("nan")))
                     rows["paper"].append(papers[role].get((split, method), {}).get(w, float("nan")))
+                    rows["test_samples"].append(params["test_samples"][role])
     return rows
 
 
@@ -157,6 +159,12 @@ def plot(t, title):
     return fig
 
 
+def one_test_sample(t, role: str = "main") -> float:
+    """One test sample of the role's dataset, in percentage points of test accuracy."""
+    n = t["test_samples"][t["role"] == role]
+    return 100.0 / float(n[0]) if len(n) else float("nan")
+
+
 def values(t, role: str, split: str, method: str) -> dict:
     r = (t["role"] == role) & (t["split"] == split) & (t["method"] == method) & np.isfinite(t["accuracy"])
     return dict(zip(t["width"][r].tolist(), t["accuracy"][r].tolist()))
@@ -183,7 +191,7 @@ def claims(t, what: str, paper_x1: tuple[float, float]) -> list[Claim]:
         value = solver[1] - lin[1]
         out.append(Claim(statement, rule, value, check(value, lambda v: v < 0)))
     else:
-        out.append(untested(statement, rule + " (needs width ×1)"))
+        out.append(untested(statement, rule, "width ×1 is not built at this scale"))
     statement = f"At ×1 the SGD-trained linearization does not reach LeNet's training accuracy on {what}."
     rule = "training accuracy at ×1: LeNet - Lin. (pp); holds if > 0"
     net, lin_train = values(t, "main", "Train", "LeNet"), values(t, "main", "Train", "Lin.")
@@ -191,7 +199,7 @@ def claims(t, what: str, paper_x1: tuple[float, float]) -> list[Claim]:
         value = net[1] - lin_train[1]
         out.append(Claim(statement, rule, value, check(value, lambda v: v > 0)))
     else:
-        out.append(untested(statement, rule + " (needs width ×1)"))
+        out.append(untested(statement, rule, "width ×1 is not built at this scale"))
     return out
 
 
@@ -204,6 +212,6 @@ def matches_at_60(t, what: str) -> Claim:
         if 60 in lin and 60 in net:
             diffs.append(abs(lin[60] - net[60]))
     if len(diffs) < 2:
-        return untested(statement, rule + " (needs width ×60)")
+        return untested(statement, rule, "width ×60 is not built at this scale")
     value = max(diffs)
     return Claim(statement, rule, value, check(value, lambda v: v <= 0.1))

@@ -314,7 +314,7 @@ def toy_figure(number: int) -> str:
 
 
 def test_a_toy_figure_is_one_module_and_one_config_section(built, tmp_path):
-    work = copy_without_figures(built, tmp_path / "toy")  # its training run is one of the build's
+    work = copy_without_figures(built, tmp_path / "toy")  # its data, θ0 and task come from the build
     (work / "src/ntkrepro/papers/ortiz2021/fig99.py").write_text(toy_figure(99))
     (work / "toy.yaml").write_text(yaml.safe_dump({"ortiz2021": {**{f"fig{n}": None for n in FIGURE_COLUMNS},
                                                                  "fig99": {"model": "lenet"}}}))
@@ -327,7 +327,7 @@ def test_a_toy_figure_is_one_module_and_one_config_section(built, tmp_path):
 def test_a_toy_paper_is_its_folder_and_its_config_section(built, tmp_path):
     # No generic file is edited: the paper is discovered from its folder, its schema joins the
     # configuration's, and it gets its target rule, figures folder and scorecard.
-    work = copy_without_figures(built, tmp_path / "toypaper")  # its training run is one of the build's
+    work = copy_without_figures(built, tmp_path / "toypaper")  # its data, θ0 and task come from the build
     paper = work / "src/ntkrepro/papers/toy2099"
     paper.mkdir()
     (paper / "__init__.py").write_text(textwrap.dedent('''

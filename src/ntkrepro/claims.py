@@ -26,6 +26,8 @@ NOT_COMPUTABLE = "not computable from the figure's table"
 
 @dataclass
 class Claim:
+    """One line of a scorecard: the paper's claim, the statistic that tests it, its value and verdict."""
+
     claim: str
     statistic: str
     value: float
@@ -42,6 +44,7 @@ class Claim:
 
     @property
     def verdict(self) -> str:
+        """One of ``KINDS``; "not tested" followed by the reason."""
         if self.holds is None:
             return f"{NOT_TESTED}: {self.reason}"
         return (HOLDS if self.holds else FAILS) + (ON_A_STANDIN if self.standin else "")
@@ -111,6 +114,7 @@ def summary(verdicts: Iterable[str]) -> str:
 
 
 def markdown(claims: list[Claim], title: str, scale: str) -> str:
+    """The card as Markdown: one table row per claim, then the counts of each verdict."""
     lines = [
         "# Claims scorecard",
         "",
@@ -128,6 +132,7 @@ def markdown(claims: list[Claim], title: str, scale: str) -> str:
 
 
 def columns(claims: list[Claim]) -> dict:
+    """The card as CSV columns (figure, claim, statistic, value, verdict)."""
     return {
         "figure": [c.figure for c in claims],
         "claim": [c.claim for c in claims],

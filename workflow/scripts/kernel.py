@@ -2,8 +2,9 @@
 
 import torch
 
-from ntkrepro import io, ntk, rebuild, resume
+from ntkrepro import infinite, io, ntk, rebuild, resume
 from ntkrepro.data import Dataset
+from ntkrepro.pipeline import kernel_kinds
 from ntkrepro.workflow import config_keys, run
 
 
@@ -14,6 +15,16 @@ def main(snakemake, log):
     model, _ = rebuild.load_checkpoint(model_file)
     task = io.load_torch(snakemake.input.samples) if snakemake.input.samples else None
     x, ids = Dataset.load(snakemake.input.data).select(snakemake.wildcards.split, task)
+    memory = int(k["memory_gb"] * 2**30) if k["memory_gb"] else None
+    meta = {"model_file": str(model_file), "samples": snakemake.wildcards.samples,
+            "split": snakemake.wildcards.split, "model_spec": model.spec}
+    if snakemake.wildcards.kernel in kernel_kinds.INFINITE:
+        info = infinite.write_kernel(infinite.of_model(model), x, snakemake.output[0],
+                                     get=kernel_kinds.INFINITE[snakemake.wildcards.kernel],
+                                     device=snakemake.params.compute["device"], memory_bytes=memory,
+                                     meta=meta, sample_ids=ids.numpy())
+        log.info(f"wrote {snakemake.output[0]}: {info['m']}x{info['m']} in {info['seconds_this_run']:.1f} s")
+        return
     with config_keys(memory_bytes="kernel.memory_gb", device="compute.device"):
         info = ntk.write_gram(
             model,
@@ -24,9 +35,8 @@ def main(snakemake, log):
             device=snakemake.params.compute["device"],
             dtype=getattr(torch, k["dtype"]),
             allow_tf32=k["allow_tf32"],
-            memory_bytes=int(k["memory_gb"] * 2**30) if k["memory_gb"] else None,
-            meta={"model_file": str(model_file), "samples": snakemake.wildcards.samples,
-                  "split": snakemake.wildcards.split, "model_spec": model.spec},
+            memory_bytes=memory,
+            meta=meta,
             sample_ids=ids.numpy(),
         )
     log.info(f"wrote {snakemake.output[0]}: {info['m']}x{info['m']} in {info['seconds_this_run']:.1f} s")

@@ -120,8 +120,8 @@ def run(ctx, n: int, seed: int, width=None):
     return ctx.run(subset_task(ctx, n), model(ctx, width), recipe=recipe_for(ctx, n), seed=seed, dataset=dataset(ctx))
 
 
-def network_requests(ctx, seed_list, size_list, width=None, **labels) -> list:
-    return [({"predictor": NETWORK, "seed": s, "n": n, **labels}, Metrics(run(ctx, n, s, width)))
+def network_requests(ctx, seed_list, size_list, at_width=None, **labels) -> list:
+    return [({"predictor": NETWORK, "seed": s, "n": n, **labels}, Metrics(run(ctx, n, s, at_width)))
             for s in seed_list for n in size_list]
 
 
@@ -140,12 +140,12 @@ def init_state(ctx, seed: int, width=None):
     return ctx.state(model(ctx, width), seed=seed, dataset=dataset(ctx))
 
 
-def init_kernel_requests(ctx, seed_list, width=None, **labels) -> list:
+def init_kernel_requests(ctx, seed_list, at_width=None, **labels) -> list:
     """Per seed, the empirical NTK at θ0 and the infinite-width NTK (on that seed's samples; it depends
     on the architecture alone, and takes seconds for an MLP)."""
     out = []
     for s in seed_list:
-        state = init_state(ctx, s, width)
+        state = init_state(ctx, s, at_width)
         out += [({"predictor": ENTK, "seed": s, "kind": kernel_kind(ctx), **labels},
                  kernel(ctx, state, kernel_kind(ctx))),
                 ({"predictor": INFINITE, "seed": s, "kind": "infinite-ntk", **labels}, kernel(ctx, state, "infinite-ntk"))]

@@ -54,6 +54,7 @@ def table(inputs, params) -> dict:
 
 
 STYLE = {NETWORK: ("#1f77b4", "o-"), ENTK: ("#ff7f0e", "s--"), INFINITE: ("#2ca02c", "^:")}
+OTHER_COLORS = ["#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
 
 
 def plot_curves(ax, t, metric: str, rows=None) -> None:
@@ -63,10 +64,11 @@ def plot_curves(ax, t, metric: str, rows=None) -> None:
     ridges = sorted({float(r) for r in t["ridge"][rows] if np.isfinite(r)})
     alpha = "alpha_" + metric.removeprefix("test_")
     groups = dict.fromkeys(zip(t["predictor"][rows].tolist(), [common._key(float(r)) for r in t["ridge"][rows]]))
+    others = [p for p in dict.fromkeys(t["predictor"][rows].tolist()) if p not in STYLE]
     for predictor, ridge in groups:
         r = rows & (t["predictor"] == predictor) & (np.isnan(t["ridge"]) if ridge == "nan" else t["ridge"] == ridge)
         n, mean, sd = over_seeds(t["n"][r], t[metric][r])
-        color, style = STYLE.get(predictor, ("#7f7f7f", "d-."))
+        color, style = STYLE.get(predictor) or (OTHER_COLORS[others.index(predictor) % len(OTHER_COLORS)], "d-.")
         if ridge != "nan" and len(ridges) > 1 and ridge != ridges[0]:
             style, color = style[0] + "-", _lighter(color)
         i = np.flatnonzero(r)[0]

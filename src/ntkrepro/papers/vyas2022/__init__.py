@@ -27,7 +27,7 @@ SCHEMA = {
     # training-set sizes: nested subsets (one permutation per seed) of the dataset's training samples
     "sizes": {"type": "array", "minItems": 2, "uniqueItems": True, "items": SIZE,
               "default": [125, 250, 500, 1000, 2000, 4000]},
-    # SGD steps of every run, whatever its n: epochs = ceil(steps · batch_size / n)
+    # SGD steps of every run, whatever its n: epochs = ceil(steps / ⌊n / batch_size⌋)
     "steps": {"type": "integer", "minimum": 1, "default": 2000},
     # kernel-regression ridges, relative to the mean diagonal of the training block (0: ridgeless)
     "ridges": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "number", "minimum": 0},

@@ -102,11 +102,14 @@ def default_width(ctx) -> int:
 
 def epochs_for(ctx, n: int) -> int:
     """Epochs of a run on n samples: the configured number of SGD steps, whatever n."""
+    if ctx.recipe().loss != "mse":
+        raise ConfigError(f"config key '{ctx.paper_key}.recipe': recipe {ctx.paper['recipe']!r} trains with loss "
+                          f"{ctx.recipe().loss!r}; the networks' test MSE is compared with kernel regression's (mse)")
     batch = ctx.recipe().batch_size
     if batch > n:
         raise ConfigError(f"config key '{ctx.paper_key}.sizes': {n} training samples, fewer than the recipe's batch "
                           f"size {batch}")
-    return max(1, math.ceil(ctx.paper["steps"] * batch / n))
+    return math.ceil(ctx.paper["steps"] / (n // batch))  # an epoch drops its last incomplete batch
 
 
 def recipe_for(ctx, n: int) -> str:
@@ -159,9 +162,6 @@ def subset_requests(ctx, seed_list, size_list) -> list:
 
 
 def params(ctx) -> dict:
-    if ctx.recipe().loss != "mse":
-        raise ConfigError(f"config key '{ctx.paper_key}.recipe': recipe {ctx.paper['recipe']!r} trains with loss "
-                          f"{ctx.recipe().loss!r}; the networks' test MSE is compared with kernel regression's (mse)")
     return {"ridges": sorted(ctx.paper["ridges"]), "binary": binary(ctx), "confidence": ctx.paper["confidence"]}
 
 

@@ -263,4 +263,5 @@ def test_the_papers_figures_through_the_workflow(tmp_path):
                                      kernel[np.ix_(test, where)])
         error, mse = common.predictions_error(fit.test_predictions, pool["y_test"].numpy(), True)
         row = np.flatnonzero((t["predictor"] == predictor) & (t["seed"] == seed) & (t["n"] == n) & (t["ridge"] == 0))
-        assert len(row) == 1 and t["test_error"][row[0]] == pytest.approx(error) and t["test_mse"][row[0]] == pytest.approx(mse)
+        assert len(row) == 1
+        assert (t["test_error"][row[0]], t["test_mse"][row[0]]) == pytest.approx((error, mse))

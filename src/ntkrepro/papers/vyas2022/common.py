@@ -90,7 +90,7 @@ def model(ctx, width=None) -> str:
     classes = data.num_classes(ctx.plan.dataset_spec(dataset(ctx)))
     outputs = tasks.outputs(task(ctx), classes)
     options = {"outputs": outputs} if outputs != spec["options"].get("outputs", 1) else {}
-    if width is not None and width != spec["options"].get("width", models.ARCHITECTURES[spec["arch"]].options["width"]["default"]):
+    if width is not None and width != default_width(ctx):
         options["width"] = width
     return ctx.model_variant(base, **options)
 

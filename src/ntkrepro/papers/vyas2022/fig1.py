@@ -73,7 +73,8 @@ def plot_curves(ax, t, metric: str, rows=None) -> None:
             style, color = style[0] + "-", _lighter(color)
         i = np.flatnonzero(r)[0]
         a, lo, hi = t[alpha][i], t[alpha + "_low"][i], t[alpha + "_high"][i]
-        label = f"{common.predictor_label(predictor, ridge if ridge != 'nan' else float('nan'))}: α = {a:.2f} [{lo:.2f}, {hi:.2f}]"
+        name = common.predictor_label(predictor, ridge if ridge != "nan" else float("nan"))
+        label = f"{name}: α = {a:.2f} [{lo:.2f}, {hi:.2f}]"
         ax.errorbar(n, mean, yerr=sd, fmt=style, color=color, ms=4, lw=1, capsize=2, label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")

@@ -74,6 +74,27 @@ def test_regression_on_nested_subsets_is_kernel_regression_on_each_block():
     assert want[1] == pytest.approx(np.mean((direct.test_predictions - y_test) ** 2))
 
 
+def test_multiclass_regression_fits_one_hot_targets():
+    g = np.random.default_rng(2)
+    classes = torch.from_numpy(g.integers(0, 10, 30))
+    by_n = {n: tasks.build(f"classes-p{n}", classes, torch.arange(7) % 10, seed=0) for n in (15, 30)}
+    x = g.standard_normal((37, 6))
+    K = x @ x.T
+    (row,) = common.regression_curve(K, by_n, [0.0], False, [15])
+    idx = by_n[15]["train_indices"].numpy()
+    direct = fits.kernel_regression(K[np.ix_(idx, idx)], np.eye(10)[by_n[15]["y_train"].numpy()],
+                                    K[np.ix_(np.arange(30, 37), idx)])
+    want = common.predictions_error(direct.test_predictions, np.arange(7), False)
+    assert (row["test_error"], row["test_mse"]) == pytest.approx(want)
+
+
+def test_a_multiclass_task_asks_for_trace_kernels_and_one_output_per_class():
+    plan = Plan(cfg.validate(with_vyas(**{"vyas2022.task": "classes"}), SCHEMA), PAPERS)
+    inputs = plan.figure("vyas2022/fig1").inputs["kernels"]
+    assert {p.rsplit("/", 1)[1] for p in inputs} == {"ntk-trace.h5", "infinite-ntk.h5"}
+    assert {plan.model_spec(r.model)["options"]["outputs"] for r in plan.runs() if r.model.startswith("vyas")} == {10}
+
+
 def test_subsets_that_are_not_nested_are_refused():
     g = np.random.default_rng(1)
     classes = torch.from_numpy(g.integers(0, 10, 40))

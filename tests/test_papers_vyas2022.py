@@ -74,6 +74,22 @@ def test_regression_on_nested_subsets_is_kernel_regression_on_each_block():
     assert want[1] == pytest.approx(np.mean((direct.test_predictions - y_test) ** 2))
 
 
+def test_an_offset_is_the_linearized_predictor_around_the_outputs():
+    g = np.random.default_rng(3)
+    classes = torch.from_numpy(g.integers(0, 10, 20))
+    by_n = subsets(classes, (10, 20))
+    x = g.standard_normal((27, 4))
+    K, f = x @ x.T, g.standard_normal(27)
+    (row,) = common.regression_curve(K, by_n, [0.0], True, [10], offsets=f)
+    idx, test = by_n[10]["train_indices"].numpy(), np.arange(20, 27)
+    y = by_n[10]["y_train"].numpy().astype(float)
+    solve = fits.linearized_solve(K[np.ix_(np.r_[idx, test], np.r_[idx, test])], f[np.r_[idx, test]], y, len(idx))
+    want = common.predictions_error(solve.test_predictions, by_n[20]["y_test"].numpy(), True)
+    assert (row["test_error"], row["test_mse"]) == pytest.approx(want)
+    (plain,) = common.regression_curve(K, by_n, [0.0], True, [10])
+    assert plain["test_mse"] != pytest.approx(row["test_mse"])
+
+
 def test_multiclass_regression_fits_one_hot_targets():
     g = np.random.default_rng(2)
     classes = torch.from_numpy(g.integers(0, 10, 30))
@@ -93,6 +109,17 @@ def test_a_multiclass_task_asks_for_trace_kernels_and_one_output_per_class():
     inputs = plan.figure("vyas2022/fig1").inputs["kernels"]
     assert {p.rsplit("/", 1)[1] for p in inputs} == {"ntk-trace.h5", "infinite-ntk.h5"}
     assert {plan.model_spec(r.model)["options"]["outputs"] for r in plan.runs() if r.model.startswith("vyas")} == {10}
+
+
+def test_an_offset_asks_for_the_outputs_of_each_empirical_kernels_state():
+    plan = Plan(cfg.validate(with_vyas(**{"vyas2022.offset": True}), SCHEMA), PAPERS)
+    for key in ("fig1", "fig3", "fig4"):
+        f = plan.figure(f"vyas2022/{key}")
+        empirical = [lab for lab in f.labels["kernels"] if lab["kind"] != "infinite-ntk"]
+        assert [lab["offset"] for lab in empirical] == list(range(len(f.inputs["outputs"])))
+        assert all(p.startswith("results/outputs/") for p in f.inputs["outputs"])
+    default = Plan(cfg.validate(with_vyas(), SCHEMA), PAPERS).figure("vyas2022/fig1")
+    assert "outputs" not in default.inputs
 
 
 def test_subsets_that_are_not_nested_are_refused():
@@ -279,10 +306,15 @@ def test_the_papers_figures_through_the_workflow(tmp_path):
     np.testing.assert_allclose(K, ntk.gram(model, x).double().numpy(), rtol=1e-4, atol=1e-5)
     where = np.searchsorted(pool["train_indices"].numpy(), sub["train_indices"].numpy())
     test = np.arange(len(pool["y_train"]), len(K))
-    for predictor, kernel in ((ENTK, K), (INFINITE, K_inf)):
-        fit = fits.kernel_regression(kernel[np.ix_(where, where)], sub["y_train"].numpy().astype(float),
+    # the toy configuration fits the empirical kernel around the network's outputs at θ0
+    f = io.load_torch(work / f"results/outputs/synthetic/cifar2-p{big}/all/vyas-mlp-seed{seed}/init.pt")["outputs"]
+    with torch.no_grad():
+        np.testing.assert_allclose(f.numpy(), model.eval().double()(x.double()).numpy(), rtol=1e-12)
+    f = f.numpy().reshape(-1)
+    for predictor, kernel, offset in ((ENTK, K, f), (INFINITE, K_inf, np.zeros_like(f))):
+        fit = fits.kernel_regression(kernel[np.ix_(where, where)], sub["y_train"].numpy() - offset[where],
                                      kernel[np.ix_(test, where)])
-        error, mse = common.predictions_error(fit.test_predictions, pool["y_test"].numpy(), True)
+        error, mse = common.predictions_error(fit.test_predictions + offset[test], pool["y_test"].numpy(), True)
         row = np.flatnonzero((t["predictor"] == predictor) & (t["seed"] == seed) & (t["n"] == n) & (t["ridge"] == 0))
         assert len(row) == 1
         assert (t["test_error"][row[0]], t["test_mse"][row[0]]) == pytest.approx((error, mse))

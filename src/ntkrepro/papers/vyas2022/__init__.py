@@ -33,4 +33,7 @@ SCHEMA = {
     "ridges": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "number", "minimum": 0},
                "default": [0.0, 0.001]},
     "confidence": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "default": 0.95},
+    # kernel regression of an empirical kernel around the network's own outputs at its state (the
+    # linearized network solved exactly) instead of the kernel alone; the infinite NTK never has one
+    "offset": {"type": "boolean", "default": False},
 }

@@ -4,9 +4,10 @@ subsets, kernels on the samples of the largest subset, the subsets' task files),
 nested subsets of one kernel, and data-scaling exponents with their intervals.
 
 The kernel predictors are kernel regression of the labels (±1, or one-hot for a multi-class task)
-with the kernel alone, without the network's output at θ0 as an offset: the infinite-width NTK's
-predictor is the mean over initializations, so the empirical kernels are compared with it on the
-same footing (config/README.md, "Vyas et al. 2022")."""
+with the kernel alone by default, without the network's output at its state as an offset: the
+infinite-width NTK's predictor is the mean over initializations, so the empirical kernels are
+compared with it on the same footing; ``offset: true`` fits an empirical kernel around the network's
+outputs instead (config/README.md, "Vyas et al. 2022")."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from ...errors import ConfigError
 from ...figure_stats import loglog_slope
 from ...fits import kernel_regression
 from ...pipeline import kernel_kinds
-from ...pipeline.requests import Kernel, Metrics, TaskFile
+from ...pipeline.requests import Kernel, Metrics, Outputs, TaskFile
 
 NTK_ARCHS = ("ntk-mlp", "ntk-cnn")
 NETWORK, ENTK, INFINITE = "network", "eNTK θ0", "NTK∞"
@@ -139,6 +140,20 @@ def kernel(ctx, state, kind: str, n: int | None = None) -> Kernel:
     return Kernel(state, subset_task(ctx, n or pool(ctx)), "all", kind)
 
 
+def with_offsets(ctx, kernels: list) -> dict:
+    """The ``kernels`` inputs, and with ``offset: true`` the ``outputs`` of each empirical kernel's
+    state on its samples (the label ``offset`` of a kernel is the position of its outputs there)."""
+    if not ctx.paper["offset"]:
+        return {"kernels": kernels}
+    outputs, out = [], []
+    for label, req in kernels:
+        if label["kind"] not in kernel_kinds.INFINITE:
+            label = {**label, "offset": len(outputs)}
+            outputs.append(({"seed": label["seed"]}, Outputs(req.state, req.samples, req.split)))
+        out.append((label, req))
+    return {"kernels": out, "outputs": outputs}
+
+
 def init_state(ctx, seed: int, width=None):
     return ctx.state(model(ctx, width), seed=seed, dataset=dataset(ctx))
 
@@ -161,8 +176,14 @@ def subset_requests(ctx, seed_list, size_list) -> list:
             for s in seed_list for n in size_list]
 
 
+def offset_text(ctx) -> str:
+    return ("around the network's outputs at the kernel's state, the infinite NTK without" if ctx.paper["offset"]
+            else "no offset")
+
+
 def params(ctx) -> dict:
-    return {"ridges": sorted(ctx.paper["ridges"]), "binary": binary(ctx), "confidence": ctx.paper["confidence"]}
+    return {"ridges": sorted(ctx.paper["ridges"]), "binary": binary(ctx), "confidence": ctx.paper["confidence"],
+            "offset": ctx.paper["offset"]}
 
 
 # ---- tables ---------------------------------------------------------------------------------------
@@ -192,10 +213,11 @@ def predictions_error(pred: np.ndarray, y: np.ndarray, binary_task: bool) -> tup
 
 
 def regression_curve(K: np.ndarray, subsets: dict[int, dict], ridges, binary_task: bool,
-                     size_list=None) -> list[dict]:
+                     size_list=None, offsets: np.ndarray | None = None) -> list[dict]:
     """Test error and MSE of kernel regression on each nested subset, from one kernel ``K`` on the
     largest subset's training samples then the test samples; ``ridges`` relative to the mean diagonal
-    of each training block."""
+    of each training block. ``offsets`` (the network's outputs on the same samples, (m,) or (m, C)):
+    predictions f(x) + K(x, X)α with (K + ridge·I)α = y − f(X) instead of K(x, X)α with (K + ridge·I)α = y."""
     largest = subsets[max(subsets)]
     pool_idx = largest["train_indices"].numpy()
     n_pool = len(pool_idx)
@@ -212,11 +234,12 @@ def regression_curve(K: np.ndarray, subsets: dict[int, dict], ridges, binary_tas
             raise ConfigError(f"the subset of {n} samples is not inside the largest subset: not nested")
         y = sub["y_train"].numpy()
         targets = y.astype(np.float64) if binary_task else np.eye(int(largest["outputs"]))[y]
+        f_train, f_test = (0.0, 0.0) if offsets is None else (offsets[where], offsets[test])
         block = K[np.ix_(where, where)]
         scale = float(np.mean(np.diag(block)))
         for r in ridges:
-            fit = kernel_regression(block, targets, K[np.ix_(test, where)], ridge=r * scale)
-            error, mse = predictions_error(fit.test_predictions, y_test, binary_task)
+            fit = kernel_regression(block, targets - f_train, K[np.ix_(test, where)], ridge=r * scale)
+            error, mse = predictions_error(fit.test_predictions + f_test, y_test, binary_task)
             rows.append({"n": n, "ridge": r, "test_error": error, "test_mse": mse})
     return rows
 
@@ -226,14 +249,24 @@ def network_rows(items) -> list[dict]:
     return [{**label, **network_row(path)} for label, path in items]
 
 
-def kernel_rows(items, subsets: dict, params: dict, size_list=None) -> list[dict]:
-    """Rows of kernel regression on the nested subsets of the kernel's seed, one kernel per item
-    (labels: predictor, seed, kind and any others, which the rows keep but kind)."""
+def offsets_of(label: dict, inputs: dict) -> np.ndarray | None:
+    """The network's outputs that a kernel's predictor is fitted around (None: no offset)."""
+    if "offset" not in label:
+        return None
+    f = io.load_torch(inputs["outputs"][int(label["offset"])][1])["outputs"].numpy()
+    return f.reshape(-1) if f.ndim == 2 and f.shape[1] == 1 else f
+
+
+def kernel_rows(inputs: dict, subsets: dict, params: dict, size_list=None) -> list[dict]:
+    """Rows of kernel regression on the nested subsets of the kernel's seed, one kernel per item of
+    ``inputs["kernels"]`` (labels: predictor, seed, kind and any others, which the rows keep but kind
+    and offset)."""
     rows = []
-    for label, path in items:
+    for label, path in inputs["kernels"]:
         K = read_kernel(path, label["kind"])
-        keep = {k: v for k, v in label.items() if k != "kind"}
-        for r in regression_curve(K, subsets[int(label["seed"])], params["ridges"], params["binary"], size_list):
+        keep = {k: v for k, v in label.items() if k not in ("kind", "offset")}
+        for r in regression_curve(K, subsets[int(label["seed"])], params["ridges"], params["binary"], size_list,
+                                  offsets_of(label, inputs)):
             rows.append({**keep, **r})
     return rows
 

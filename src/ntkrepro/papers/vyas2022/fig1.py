@@ -22,7 +22,7 @@ def needs(ctx) -> Needs:
     return Needs(
         {
             "networks": common.network_requests(ctx, seed_list, size_list),
-            "kernels": common.init_kernel_requests(ctx, seed_list),
+            **common.with_offsets(ctx, common.init_kernel_requests(ctx, seed_list)),
             "subsets": common.subset_requests(ctx, seed_list, size_list),
         },
         common.params(ctx),
@@ -39,7 +39,7 @@ def caption(ctx) -> str:
     return (
         f"**Figure 1.** Test error and test MSE against the number of training samples n ({', '.join(map(str, size_list))}; "
         f"nested subsets, one permutation per seed) on {common.dataset(ctx)}, task {common.task(ctx)}: the network "
-        f"({common.scale_text(ctx)}) trained on n; kernel regression of the labels (no θ0 offset) with its empirical "
+        f"({common.scale_text(ctx)}) trained on n; kernel regression of the labels ({common.offset_text(ctx)}) with its empirical "
         f"NTK at θ0 and with the infinite-width NTK, ridges {', '.join(f'{r:g}' for r in sorted(ctx.paper['ridges']))} "
         "× the mean diagonal. Lines: means over seeds; legend: the exponent α of error ∝ n^-α (log-log least "
         f"squares per seed, mean and {ctx.paper['confidence']:.0%} Student-t interval over seeds). The paper's claim: "
@@ -49,7 +49,7 @@ def caption(ctx) -> str:
 
 def table(inputs, params) -> dict:
     subsets = common.subsets_by_seed(inputs["subsets"])
-    rows = common.network_rows(inputs["networks"]) + common.kernel_rows(inputs["kernels"], subsets, params)
+    rows = common.network_rows(inputs["networks"]) + common.kernel_rows(inputs, subsets, params)
     return common.with_exponents(rows, KEYS, params["confidence"])
 
 

@@ -37,7 +37,7 @@ def needs(ctx) -> Needs:
     # the infinite NTK does not depend on the width: once, with the model at its configured width
     kernels += [({**lab, "width": float("nan")}, req) for lab, req in common.init_kernel_requests(ctx, seed_list)
                 if lab["predictor"] == INFINITE]
-    return Needs({"networks": networks, "kernels": kernels,
+    return Needs({"networks": networks, **common.with_offsets(ctx, kernels),
                   "subsets": common.subset_requests(ctx, seed_list, size_list)}, common.params(ctx))
 
 
@@ -70,7 +70,7 @@ def table(inputs, params) -> dict:
         K_inf = common.read_kernel(infinite[int(label["seed"])], "infinite-ntk")
         distances[(int(label["seed"]), int(label["width"]))] = (
             float(np.linalg.norm(K - K_inf) / np.linalg.norm(K_inf)), analysis.kernel_distance(K, K_inf))
-    rows += common.kernel_rows(inputs["kernels"], subsets, params)
+    rows += common.kernel_rows(inputs, subsets, params)
     for r in rows:
         d = distances.get((int(r["seed"]), r["width"])) if r["predictor"] == ENTK else None
         r["relative_distance"], r["kernel_distance"] = d if d else (float("nan"), float("nan"))

@@ -48,7 +48,7 @@ def needs(ctx) -> Needs:
             state = State(r.dataset, r.model, r.seed, r, "final")
             kernels.append(({"predictor": pretrained(n0), "seed": s, "kind": common.kernel_kind(ctx)},
                             common.kernel(ctx, state, common.kernel_kind(ctx))))
-    return Needs({"networks": common.network_requests(ctx, seed_list, size_list), "kernels": kernels,
+    return Needs({"networks": common.network_requests(ctx, seed_list, size_list), **common.with_offsets(ctx, kernels),
                   "subsets": common.subset_requests(ctx, seed_list, size_list)}, common.params(ctx))
 
 
@@ -60,7 +60,7 @@ def title(ctx) -> str:
 def caption(ctx) -> str:
     return (
         f"**Figure 3** (our number). Test error and MSE against n (as Figure 1) of the network trained on n, and of "
-        f"kernel regression (no offset) with the empirical NTK of the network after training on n0 = "
+        f"kernel regression ({common.offset_text(ctx)}) with the empirical NTK of the network after training on n0 = "
         f"{', '.join(map(str, n0_values(ctx)))} samples (the first n0 of the seed's permutation, "
         f"{ctx.paper['steps']:,} steps), and at θ0 (n0 = 0); legend: exponents with "
         f"{ctx.paper['confidence']:.0%} intervals over seeds. The paper's claim: the pre-trained kernel scales better "
@@ -70,7 +70,7 @@ def caption(ctx) -> str:
 
 def table(inputs, params) -> dict:
     subsets = common.subsets_by_seed(inputs["subsets"])
-    rows = common.network_rows(inputs["networks"]) + common.kernel_rows(inputs["kernels"], subsets, params)
+    rows = common.network_rows(inputs["networks"]) + common.kernel_rows(inputs, subsets, params)
     return common.with_exponents(rows, KEYS, params["confidence"])
 
 

@@ -58,7 +58,7 @@ def needs(ctx) -> Needs:
             kernels.append(({"seed": s, "epoch": e, "kind": kind},
                             common.kernel(ctx, State(r.dataset, r.model, r.seed, r, e), kind, n)))
     below = [m for m in common.sizes(ctx) if m <= n]
-    return Needs({"networks": common.network_requests(ctx, seed_list, below), "kernels": kernels,
+    return Needs({"networks": common.network_requests(ctx, seed_list, below), **common.with_offsets(ctx, kernels),
                   "subsets": common.subset_requests(ctx, seed_list, below)}, common.params(ctx))
 
 
@@ -71,7 +71,7 @@ def caption(ctx) -> str:
     return (
         f"**Figure 4** (our number). The empirical NTK at epochs {', '.join(map(str, epochs(ctx)))} of the network "
         f"trained on n = {size(ctx):,} samples ({ctx.paper['steps']:,} steps). Left: test error of kernel regression "
-        "(no offset) with the eNTK of each epoch on those n samples. Middle: 1 − KTA(K_t, K_T) to the final kernel "
+        f"({common.offset_text(ctx)}) with the eNTK of each epoch on those n samples. Middle: 1 − KTA(K_t, K_T) to the final kernel "
         "and 1 − KTA(K_t, K_prev) between consecutive checkpoints (on the training and test samples). Right: the "
         "network's learning curve on the nested subsets up to n against kernel regression with its final eNTK. "
         "Means over seeds. The paper's claims: the eNTK keeps changing through most of training (against Fort et "
@@ -87,18 +87,20 @@ def table(inputs, params) -> dict:
     rows = []
     by_seed: dict[int, list] = {}
     for label, path in inputs["kernels"]:
-        by_seed.setdefault(int(label["seed"]), []).append((int(label["epoch"]), label["kind"], path))
+        by_seed.setdefault(int(label["seed"]), []).append((int(label["epoch"]), label, path))
     for seed, items in by_seed.items():
-        items.sort()
-        kernels = [common.read_kernel(path, kind) for _, kind, path in items]
+        items.sort(key=lambda item: item[0])
+        kernels = [common.read_kernel(path, label["kind"]) for _, label, path in items]
+        offsets = [common.offsets_of(label, inputs) for _, label, _ in items]
         last = kernels[-1]
         for i, (epoch, _, _) in enumerate(items):
             d_final = analysis.kernel_distance(kernels[i], last)
             d_prev = analysis.kernel_distance(kernels[i], kernels[i - 1]) if i else float("nan")
-            for r in common.regression_curve(kernels[i], subsets[seed], params["ridges"], params["binary"], [n]):
+            for r in common.regression_curve(kernels[i], subsets[seed], params["ridges"], params["binary"], [n],
+                                             offsets[i]):
                 rows.append({"part": EVOLUTION, "predictor": f"eNTK epoch {epoch}", "seed": seed, "epoch": epoch, **r,
                              "distance_final": d_final, "distance_previous": d_prev})
-        for r in common.regression_curve(last, subsets[seed], params["ridges"], params["binary"]):
+        for r in common.regression_curve(last, subsets[seed], params["ridges"], params["binary"], None, offsets[-1]):
             rows.append({"part": CURVE, "predictor": FINAL, "seed": seed, "epoch": items[-1][0], **r,
                          "distance_final": float("nan"), "distance_previous": float("nan")})
     for r in common.network_rows(inputs["networks"]):

@@ -78,6 +78,8 @@ def plot_curves(ax, t, metric: str, rows=None) -> None:
         ax.errorbar(n, mean, yerr=sd, fmt=style, color=color, ms=4, lw=1, capsize=2, label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xticks(sorted(set(t["n"][rows].tolist())))
+    plotting.plain_log_axis(ax.xaxis)
     ax.set_xlabel("training samples n")
     ax.set_ylabel(metric.replace("_", " "))
     ax.legend(fontsize=6, frameon=False)

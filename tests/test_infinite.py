@@ -185,6 +185,12 @@ def test_only_registry_networks_with_a_closed_form_have_a_counterpart():
         infinite.of_model(build_model("lenet", (1, 8, 8)))
 
 
+def test_the_mlp_counterpart_takes_images_as_the_network_does():
+    x = data(6, 1, 3, 3)
+    limit = infinite.of_model(build_model("ntk-mlp", (1, 3, 3), {"depth": 1}))
+    assert torch.allclose(limit(x), limit(x.reshape(6, 9)), rtol=1e-12, atol=0)
+
+
 def test_a_written_infinite_kernel_reads_back_with_its_own_kind(tmp_path):
     x = data(7, 2, 3, 3)
     path = tmp_path / "k.h5"

@@ -17,6 +17,7 @@ CLASSES = torch.arange(1000) % 10
     ("classes", "classes", tasks.DATA, False), ("cifar2", "cifar2", tasks.DATA, False),
     ("3v8", "pair", tasks.DATA, True), ("onevsrest0", "onevsrest", tasks.DATA, False),
     ("cifar2-n500", "cifar2", tasks.SEED, True), ("3v8-n20", "pair", tasks.SEED, True),
+    ("cifar2-p500", "cifar2", tasks.SEED, True),
     ("eigenfunction400", "eigenfunction", tasks.INIT, False), ("nad16", "nad", tasks.INIT, False),
 ])
 def test_names_parse_to_their_kind_and_scope(name, kind, scope, selects):
@@ -30,7 +31,7 @@ def test_names_parse_to_their_kind_and_scope(name, kind, scope, selects):
 def test_unknown_names_and_subsets_of_init_tasks_are_refused():
     with pytest.raises(ConfigError, match="unknown task 'cifar3'"):
         tasks.parse("cifar3")
-    with pytest.raises(ConfigError, match="only dataset-labelled tasks take a -n<size> subset"):
+    with pytest.raises(ConfigError, match="only dataset-labelled tasks take a -n<size> or -p<size> subset"):
         tasks.parse("eigenfunction4-n100")
 
 
@@ -45,6 +46,20 @@ def test_stratified_cifar2_subset():
     assert torch.equal(again["train_indices"], task["train_indices"])
     assert not torch.equal(other["train_indices"], task["train_indices"])
     assert task["y_test"].tolist() == ([1] * 5 + [-1] * 5) * 5 and "test_indices" not in task
+
+
+def test_nested_subsets_of_one_seed_lie_inside_each_other():
+    subsets = {n: tasks.build(f"cifar2-p{n}", CLASSES, CLASSES[:50], seed=3)["train_indices"].numpy()
+               for n in (10, 37, 100, 999, 1000)}
+    assert all(len(idx) == n and len(set(idx)) == n and np.all(np.diff(idx) > 0) for n, idx in subsets.items())
+    sizes = sorted(subsets)
+    assert all(set(subsets[a]) <= set(subsets[b]) for a, b in zip(sizes, sizes[1:]))
+    assert subsets[1000].tolist() == list(range(1000))
+    other = tasks.build("cifar2-p100", CLASSES, CLASSES[:50], seed=4)["train_indices"].numpy()
+    assert not np.array_equal(other, subsets[100])
+    assert tasks.parse("cifar2-p10").nested and not tasks.parse("cifar2-n10").nested
+    with pytest.raises(ConfigError, match="a subset of 1001 from 1000 training samples"):
+        tasks.build("cifar2-p1001", CLASSES, CLASSES[:50], seed=3)
 
 
 def test_pairs_keep_their_two_classes_and_one_vs_rest_all():

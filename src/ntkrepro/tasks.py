@@ -2,10 +2,11 @@
 task names the workflow knows, the `{task}` wildcard).
 
 A task name is a kind with its parameters, optionally followed by ``-n<size>`` (a class-stratified
-subset of the task's training samples, drawn per seed): ``classes`` (the dataset's own labels),
-``cifar2`` (classes 0-4 vs 5-9), ``3v8`` (class 3 vs class 8), ``onevsrest0`` (class 0 vs the rest),
+subset of the task's training samples, drawn per seed) or ``-p<size>`` (the first ``size`` samples of
+one random permutation of them per seed, so the subsets of one seed are nested): ``classes`` (the
+dataset's own labels), ``cifar2`` (classes 0-4 vs 5-9), ``3v8`` (class 3 vs class 8), ``onevsrest0`` (class 0 vs the rest),
 ``eigenfunction400`` (sign(φ_400) of the NTK at θ0), ``nad16`` (the task along NAD v_16),
-``cifar2-n500``.
+``cifar2-n500``, ``cifar2-p500``.
 
 A task file holds ``y_train``/``y_test`` (±1 as int8 for one output; class indices as int64 for
 several), ``outputs`` and, when the task keeps only some samples, ``train_indices``/``test_indices``
@@ -25,7 +26,7 @@ from .errors import ConfigError
 
 # Scopes: what a task's labels depend on besides the dataset.
 DATA, SEED, INIT = "data", "seed", "init"
-SUBSET = re.compile(r"^(?P<base>.+)-n(?P<size>\d+)$")
+SUBSET = re.compile(r"^(?P<base>.+)-(?P<how>[np])(?P<size>\d+)$")
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class TaskName:
     name: str
     kind: str
     match: re.Match
-    subset: int | None  # size of the class-stratified training subset, or None
+    subset: int | None  # size of the training subset, or None
+    nested: bool = False  # the subset is a prefix of the seed's permutation (-p), not stratified (-n)
 
     @property
     def spec(self) -> TaskKind:
@@ -107,9 +109,9 @@ def parse(name: str) -> TaskName:
         m = re.fullmatch(spec.pattern, base)
         if m:
             if subset and spec.scope != DATA:
-                raise ConfigError(f"task {name!r}: only dataset-labelled tasks take a -n<size> subset")
-            return TaskName(name, kind, m, int(subset["size"]) if subset else None)
-    raise ConfigError(f"unknown task {name!r} (kinds: {', '.join(t.pattern for t in TASKS.values())}, optionally -n<size>)")
+                raise ConfigError(f"task {name!r}: only dataset-labelled tasks take a -n<size> or -p<size> subset")
+            return TaskName(name, kind, m, int(subset["size"]) if subset else None, bool(subset) and subset["how"] == "p")
+    raise ConfigError(f"unknown task {name!r} (kinds: {', '.join(t.pattern for t in TASKS.values())}, optionally -n<size> or -p<size>)")
 
 
 def wildcard_pattern(scope: str | None = None) -> str:
@@ -117,7 +119,7 @@ def wildcard_pattern(scope: str | None = None) -> str:
     wildcard constraints)."""
     kinds = [k for k in TASKS.values() if scope is None or k.scope == (DATA if scope == SEED else scope)]
     names = "|".join(re.sub(r"\(\?P<\w+>", "(?:", k.pattern) for k in kinds)
-    subset = {None: r"(?:-n\d+)?", DATA: "", SEED: r"-n\d+", INIT: ""}[scope]
+    subset = {None: r"(?:-[np]\d+)?", DATA: "", SEED: r"-[np]\d+", INIT: ""}[scope]
     return rf"(?:{names}){subset}"
 
 
@@ -148,7 +150,8 @@ def build(name: str, y_train_classes: torch.Tensor, y_test_classes: torch.Tensor
         if task.subset > len(pool):
             raise ConfigError(f"task {name!r}: a subset of {task.subset} from {len(pool)} training samples")
         # the authors draw theirs with random_state = seed + 999; so does this
-        train_idx = pool[stratified_subset(classes_tr[pool], task.subset, seed + 999)]
+        pick = nested_subset if task.nested else stratified_subset
+        train_idx = pool[pick(classes_tr[pool], task.subset, seed + 999)]
     for split, classes, idx in (("train", classes_tr, train_idx), ("test", classes_te, test_idx)):
         labels = task.spec.labels(task.match, classes if idx is None else classes[idx])
         out[f"y_{split}"] = sign_labels(labels) if task.binary else torch.from_numpy(np.asarray(labels, dtype=np.int64))
@@ -172,3 +175,12 @@ def stratified_subset(classes: np.ndarray, size: int, seed: int) -> np.ndarray:
     take[np.argsort(-(quota - take))[: size - take.sum()]] += 1
     picked = [g.permutation(np.flatnonzero(classes == c))[:t] for c, t in zip(labels, take)]
     return np.sort(np.concatenate(picked))
+
+
+def nested_subset(classes: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """The first ``size`` positions of one random permutation of ``len(classes)`` drawn with ``seed``,
+    sorted: for one seed, the subset of every smaller size lies inside that of every larger one (a
+    stratified draw cannot promise this: its per-class quotas need not grow with the size)."""
+    if not 0 <= size <= len(classes):
+        raise ConfigError(f"a nested subset of {size} from {len(classes)} samples")
+    return np.sort(np.random.default_rng(seed).permutation(len(classes))[:size])

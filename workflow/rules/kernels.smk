@@ -54,3 +54,22 @@ rule kernel_checkpoint:
         code=code_version("kernel.py"),
     script:
         "../scripts/kernel.py"
+
+
+# The outputs f(x) of a network state on the samples of a task (a kernel predictor's offset).
+rule outputs:
+    input:
+        unpack(state_files),
+        data=paths.DATA,
+        samples=samples_task_file,
+    output:
+        paths.OUTPUTS,
+    log:
+        paths.OUTPUTS_LOG,
+    conda:
+        "../../envs/ntkrepro.yaml"
+    params:
+        model=state_model,
+        code=code_version("outputs.py"),
+    script:
+        "../scripts/outputs.py"

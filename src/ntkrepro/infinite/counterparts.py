@@ -23,9 +23,9 @@ def of_model(model_or_spec) -> Network:
                                  f"({' | '.join(ACTIVATIONS)})")
     w_std, b_std = (options.get(k, OPTIONS[k]["default"]) for k in ("weight_std", "bias_std"))
     depth = options.get("depth", OPTIONS["depth"]["default"])
-    if arch == "ntk-mlp":
+    if arch == "ntk-mlp":  # it flattens image inputs first, as the network does
         hidden = [Dense(W_std=w_std, b_std=b_std), ACTIVATIONS[name]()]
-        return serial(*hidden * depth, Dense(W_std=w_std, b_std=b_std))
+        return serial(Flatten(), *hidden * depth, Dense(W_std=w_std, b_std=b_std))
     filter_size = options.get("filter_size", CNN_OPTIONS["filter_size"]["default"])
     hidden = [Conv(filter_size, W_std=w_std, b_std=b_std), ACTIVATIONS[name]()]
     return serial(*hidden * depth, Flatten(), Dense(W_std=w_std, b_std=b_std))

@@ -11,7 +11,7 @@ from ..devices import resolve_device
 from ..errors import ResourceError, UnsupportedNetwork
 from ..ntk.engine import as_tensor
 from ..progress import Progress
-from .layers import Layer, starting_covariances
+from .layers import Flatten, Layer, starting_covariances
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,10 @@ class Network:
         x1 = as_tensor(x1)
         x2 = None if x2 is None else as_tensor(x2)
         self._check(x1, x2)
+        if x1.dim() == 4 and isinstance(self.layers[0], Flatten):
+            # a leading Flatten averages per-pixel input covariances, which is x·x'/d of the flat
+            # vectors: the same kernel without the (m1, m2, H, W) temporaries
+            x1, x2 = x1.flatten(1), None if x2 is None else x2.flatten(1)
         device = resolve_device(device)
         symmetric = x2 is None or (x2.shape == x1.shape and torch.equal(x2, x1))
         x2 = x1 if symmetric else x2

@@ -2,8 +2,8 @@
 requests a figure makes (imported here, for figure modules), the run plan derived from them (``plan``)
 and the resources jobs ask for (``resources``)."""
 
-from .requests import (Alignment, Eigenvalues, Evaluation, Kernel, Metrics, Nads, Needs,
+from .requests import (Alignment, Eigenvalues, Evaluation, Kernel, Metrics, Nads, Needs, Outputs,
                        Regression, Run, Spectrum, State, TaskFile)
 
 __all__ = ["Alignment", "Eigenvalues", "Evaluation", "Kernel", "Metrics", "Nads",
-           "Needs", "Regression", "Run", "Spectrum", "State", "TaskFile"]
+           "Needs", "Outputs", "Regression", "Run", "Spectrum", "State", "TaskFile"]

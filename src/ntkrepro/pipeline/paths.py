@@ -41,6 +41,8 @@ ALIGNMENT = "results/alignment/" + ON_STATE + ".csv"
 EIGENVALUES = "results/eigenvalues/" + ON_STATE + ".csv"
 REGRESSION = "results/regression/" + ON_STATE + "/{labels}.csv"
 EVALUATION = "results/evaluation/" + ON_STATE + "/{labels}~{others}.csv"
+OUTPUTS = "results/outputs/" + SAMPLES + "/{state}.pt"  # a state's outputs f(x) on the samples
+OUTPUTS_LOG = "logs/outputs/" + SAMPLES + "/{state}.log"
 NADS = "results/nads/{dataset}/{model}-seed{seed}.h5"
 FIGURE = "figures/{item}.{ext}"
 

@@ -1,5 +1,5 @@
-"""What a figure can ask for: runs, network states, kernels, spectra, alignments, NADs and task files.
-Each request names its own file (``path(plan)``, from the templates of ``paths``; ``plan`` is the
+"""What a figure can ask for: runs, network states, kernels, a state's outputs, spectra, alignments,
+NADs and task files. Each request names its own file (``path(plan)``, from the templates of ``paths``; ``plan`` is the
 ``Plan`` asking, imported by neither so that a figure module's digest stays its own); the run plan
 canonicalizes kernels, records the runs, checkpoint epochs and network states the requests imply,
 and derives the jobs from all the requests of all enabled figures."""
@@ -89,6 +89,20 @@ class Kernel:
     def path(self, plan) -> str:
         """The file this request names (recording in ``plan`` what it implies)."""
         return plan.canonical(self).file()
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The outputs f(x) of a network state (float64, in eval mode) on the ``split`` samples of the task
+    ``samples``, in the order of that state's kernels on them."""
+
+    state: State
+    samples: str = "classes"
+    split: str = "all"
+
+    def path(self, plan) -> str:
+        """The file this request names (recording in ``plan`` what it implies)."""
+        return plan.canonical(Kernel(self.state, self.samples, self.split)).file(paths.OUTPUTS)
 
 
 @dataclass(frozen=True)

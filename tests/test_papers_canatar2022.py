@@ -14,7 +14,7 @@ LAYERS = ["conv2", "block1.conv3", "block1.conv4", "conv5", "block2.conv6", "blo
 
 
 def toy_net(skip=True, widths=(2, 3, 4, 5, 6), shape=(1, 12, 12)):
-    model = build_model("rescnn11", shape, {"widths": list(widths), "skip": skip, "outputs": 10})
+    model = build_model("rescnn11", shape, {"conv_widths": list(widths), "skip": skip, "outputs": 10})
     initialize(model, "lecun-normal", 0)
     return model
 

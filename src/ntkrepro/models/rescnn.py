@@ -37,7 +37,7 @@ class Residual(nn.Module):
 @register(
     "rescnn11",
     {
-        "widths": {"type": "array", "minItems": 5, "maxItems": 5, "items": {"type": "integer", "minimum": 1},
+        "conv_widths": {"type": "array", "minItems": 5, "maxItems": 5, "items": {"type": "integer", "minimum": 1},
                    "default": [64, 128, 256, 512, 256]},
         "skip": {"type": "boolean", "default": True},
     },
@@ -48,7 +48,7 @@ class Residual(nn.Module):
 class ResCNN11(nn.Module):
     def __init__(self, input_shape, options):
         super().__init__()
-        w1, w2, w3, w4, w5 = options.get("widths", [64, 128, 256, 512, 256])
+        w1, w2, w3, w4, w5 = options.get("conv_widths", [64, 128, 256, 512, 256])
         act = options.get("activation", "relu")
         skip = options.get("skip", True)
         c = input_shape[0]

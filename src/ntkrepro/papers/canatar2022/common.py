@@ -36,7 +36,11 @@ SCHEMA = {
     "train_accuracy_threshold": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.95},
     "layers": {"type": "array", "minItems": 2, "uniqueItems": True, "items": {"type": "string", "minLength": 1}},
     "pooling": {"type": "string", "enum": list(probes.POOLINGS), "default": "max"},
-    "kernel_train_samples": {"type": "integer", "minimum": 2, "default": 1000},
+    # the runs train on a class-stratified subset of this many training samples (null: all of them)
+    "train_samples": {"type": ["integer", "null"], "minimum": 10, "default": None},
+    # the kernels' training samples: a class-stratified subset of the training split (null: the runs'
+    # own training samples); always every test sample
+    "kernel_train_samples": {"type": ["integer", "null"], "minimum": 2, "default": None},
 }
 
 
@@ -64,16 +68,38 @@ def run_of(ctx, c: dict):
         batch_size=c["batch_size"], lr=c["lr"], momentum=ctx.paper["momentum"] if c["optimizer"] == "momentum" else 0.0,
         augmentation="shift-rotate" if c["augmentation"] else "none",
         **({"rotation_degrees": 0.0, "shift_pixels": ctx.paper["shift_pixels"]} if c["augmentation"] else {}))
-    return ctx.run("classes", variant, recipe=recipe)
+    return ctx.run(train_task(ctx), variant, recipe=recipe)
+
+
+def _subset(ctx, key: str) -> str:
+    n_train, _ = ctx.sizes()
+    n = ctx.paper[key]
+    if n is not None and n > n_train:
+        raise ConfigError(f"config key '{ctx.paper_key}.{key}': {n}, but {ctx.dataset} has only {n_train} training "
+                          "samples")
+    return "classes" if n is None or n == n_train else ctx.origin(f"classes-n{n}", key)
+
+
+def train_task(ctx) -> str:
+    """The runs' task: the dataset's classes, on a class-stratified training subset if configured."""
+    return _subset(ctx, "train_samples")
 
 
 def samples_task(ctx) -> str:
-    n_train, _ = ctx.sizes()
-    n = ctx.paper["kernel_train_samples"]
-    if n > n_train:
-        raise ConfigError(f"config key '{ctx.paper_key}.kernel_train_samples': {n}, but {ctx.dataset} has only "
-                          f"{n_train} training samples")
-    return "classes" if n == n_train else f"classes-n{n}"
+    """The task whose samples the layer kernels are on (its training samples, then every test sample)."""
+    if ctx.paper["kernel_train_samples"] is None:
+        return train_task(ctx)
+    if ctx.paper["train_samples"] is not None:
+        raise ConfigError(f"config key '{ctx.paper_key}.kernel_train_samples': with train_samples set, the kernels are "
+                          "on the runs' own training samples (set it to null)")
+    return _subset(ctx, "kernel_train_samples")
+
+
+def sizes(ctx) -> tuple[int, int, int]:
+    """(training samples of a run, training samples of a kernel, test samples)."""
+    n_train, n_test = ctx.sizes()
+    runs = ctx.paper["train_samples"] or n_train
+    return runs, ctx.paper["kernel_train_samples"] or runs, n_test
 
 
 def grid_needs(ctx, epochs=("final",)) -> Needs:
@@ -117,10 +143,18 @@ def layer_measures(path: str, layers: list[str]) -> dict:
     out = {"cka_train": [], "cka_test": [], "cka_input": [], "classes": classes}
     for name in layers:
         k = probes.read_layer_kernels(path, f"module:{name}")
-        out["cka_train"].append(analysis.cka(k[tr, tr], onehot[tr]))
-        out["cka_test"].append(analysis.cka(k[te, te], onehot[te]))
-        out["cka_input"].append(analysis.cka(k[tr, tr], kx[tr, tr]))
+        out["cka_train"].append(cka(k[tr, tr], onehot[tr]))
+        out["cka_test"].append(cka(k[te, te], onehot[te]))
+        out["cka_input"].append(cka(k[tr, tr], kx[tr, tr]))
     return out
+
+
+def cka(k, other) -> float:
+    """CKA, NaN for a kernel that is constant after centring (a layer whose pooled features are all
+    equal, e.g. every unit dead): it aligns with nothing."""
+    if not np.any(analysis.centre(k)):
+        return float("nan")
+    return analysis.cka(k, other)
 
 
 def grid_table(inputs, params) -> dict:
@@ -166,7 +200,11 @@ def models(t: dict, kept_only: bool = True) -> dict:
 
 
 def _bool(v) -> bool:
-    return str(v).lower() in ("true", "1")
+    """A flag as a table holds it: a bool, 0/1, or 0.0/1.0 as a CSV reads back."""
+    try:
+        return float(v) != 0
+    except (TypeError, ValueError):
+        return str(v).lower() == "true"
 
 
 def counts(t: dict) -> tuple[int, int]:
@@ -175,11 +213,11 @@ def counts(t: dict) -> tuple[int, int]:
 
 
 def scale_text(ctx) -> str:
-    n_train, n_test = ctx.sizes()
+    runs, kernels, n_test = sizes(ctx)
     w = ctx.plan.model_spec(ctx.paper["model"])["options"].get("conv_widths")
-    return (f"{ctx.dataset}, {n_train:,} training + {n_test:,} test samples; {len(configs(ctx))} configurations; "
-            f"rescnn11 widths {w}; {ctx.recipe().epochs} epochs; kernels on {ctx.paper['kernel_train_samples']:,} "
-            f"training + {n_test:,} test samples")
+    return (f"{ctx.dataset}, {runs:,} training + {n_test:,} test samples; {len(configs(ctx))} configurations; "
+            f"rescnn11 widths {w}; {ctx.recipe().epochs} epochs; kernels on {kernels:,} training + {n_test:,} test "
+            "samples")
 
 
 def pearson(a, b) -> float:

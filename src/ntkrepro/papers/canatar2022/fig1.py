@@ -66,12 +66,12 @@ def claims(t) -> list[Claim]:
     out.append(Claim("The kept models' test accuracies spread widely (paper: 58.2–94.7%, 36.5 pp).",
                      "max − min test accuracy over kept models (pp); holds if ≥ 10",
                      spread, check(spread, lambda v: v >= 10)))
-    last = np.mean([np.argmax(m["cka_train"]) == len(m["cka_train"]) - 1 or
-                    np.argmax(m["cka_train"]) == len(m["cka_train"]) - 2 for m in ms.values()]) if ms else np.nan
+    last = np.mean([np.nanargmax(m["cka_train"]) == len(m["cka_train"]) - 1 or
+                    np.nanargmax(m["cka_train"]) == len(m["cka_train"]) - 2 for m in ms.values()]) if ms else np.nan
     out.append(Claim("Target CKA is highest in the last layers.",
                      "share of kept models whose highest training target CKA is in one of the last two layers; "
                      "holds if ≥ 0.75", float(last), check(last, lambda v: v >= 0.75)))
-    first = np.mean([np.argmax(m["cka_input"]) <= 1 for m in ms.values()]) if ms else np.nan
+    first = np.mean([np.nanargmax(m["cka_input"]) <= 1 for m in ms.values()]) if ms else np.nan
     out.append(Claim("Input CKA is highest in the first layers.",
                      "share of kept models whose highest input CKA is in layer 1 or 2; holds if ≥ 0.75",
                      float(first), check(first, lambda v: v >= 0.75)))

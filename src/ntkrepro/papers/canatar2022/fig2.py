@@ -37,7 +37,7 @@ def per_layer(t, key) -> tuple[np.ndarray, np.ndarray]:
     if not ms:
         return np.array([]), np.array([])
     a = np.array([m[key] for m in ms.values()])
-    return a.mean(axis=0), a.std(axis=0)
+    return np.nanmean(a, axis=0), np.nanstd(a, axis=0)
 
 
 @plotting.styled

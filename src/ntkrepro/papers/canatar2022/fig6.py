@@ -38,7 +38,7 @@ def plot(t, title):
     for i, (key, label) in enumerate((("train_accuracy", "train"), ("test_accuracy", "test"))):
         axes[0].plot(x, [100 * m[key] for m in ms.values()], "o-", ms=3, color=plotting.MODEL_COLORS[i], label=label)
     for i, (key, label) in enumerate((("cka_train", "train"), ("cka_test", "test"))):
-        axes[1].plot(x, [np.mean(m[key]) for m in ms.values()], "o-", ms=3, color=plotting.MODEL_COLORS[i], label=label)
+        axes[1].plot(x, [np.nanmean(m[key]) for m in ms.values()], "o-", ms=3, color=plotting.MODEL_COLORS[i], label=label)
     axes[0].set_ylabel("accuracy (%)")
     axes[1].set_ylabel("layer-averaged target CKA")
     for ax, name in zip(axes, ("a: accuracy", "b: layer-averaged CKA")):
@@ -52,7 +52,7 @@ def plot(t, title):
 def claims(t) -> list[Claim]:
     ms = list(common.models(t).values())
     acc = [m["test_accuracy"] for m in ms]
-    avg = common.pearson([np.mean(m["cka_test"]) for m in ms], acc)
+    avg = common.pearson([np.nanmean(m["cka_test"]) for m in ms], acc)
     last = common.pearson([m["cka_test"][-1] for m in ms], acc)
     value = avg - last
     return [Claim("Layer-averaged test CKA correlates with test accuracy better than last-layer test CKA "

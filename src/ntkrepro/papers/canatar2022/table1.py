@@ -46,8 +46,8 @@ def variables(ms: list[dict]) -> dict[str, list[float]]:
         "Momentum": [float(m["optimizer"] == "momentum") for m in ms], "Loss": [m["test_loss"] for m in ms],
         "Acc.": [m["test_accuracy"] for m in ms], "CKA (Test)": [m["cka_test"][-1] for m in ms],
         "CKA (Train)": [m["cka_train"][-1] for m in ms],
-        "Avg. CKA (Test)": [float(np.mean(m["cka_test"])) for m in ms],
-        "Avg. CKA (Train)": [float(np.mean(m["cka_train"])) for m in ms],
+        "Avg. CKA (Test)": [float(np.nanmean(m["cka_test"])) for m in ms],
+        "Avg. CKA (Train)": [float(np.nanmean(m["cka_train"])) for m in ms],
     }
 
 

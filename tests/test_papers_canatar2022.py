@@ -280,3 +280,31 @@ def test_layer_measures_of_a_file_against_direct_cka(tmp_path):
     assert m["cka_train"][1] == pytest.approx(analysis.cka(k[:8, :8], y[:8]))
     assert m["cka_test"][1] == pytest.approx(analysis.cka(k[8:, 8:], y[8:]))
     assert m["cka_input"][1] == pytest.approx(analysis.cka(k[:8, :8], kernels["input"][:8, :8]))
+
+
+# ---- the toy build through the workflow ------------------------------------------------------------
+
+
+@pytest.mark.workflow
+def test_toy_build_through_the_workflow(tmp_path):
+    """The test configuration's 4-run grid alone: every item, one layer-kernel file per run holding
+    every probed layer and the input kernel, and a scorecard line per claim."""
+    from ntkrepro import io
+    from workflow_helpers import copy_workflow, pdf_keywords, snakemake
+
+    work = copy_workflow(tmp_path / "canatar")
+    (work / "only.yaml").write_text(yaml.safe_dump({key: {"enabled": False} for key in PAPERS if key != "canatar2022"}))
+    snakemake(work, "canatar2022", "--configfile", ".test/config.yaml", "only.yaml")
+    out = work / "figures/canatar2022"
+    files = sorted((work / "results/layer-kernels").rglob("*.h5"))
+    assert len(files) == 4
+    layers = yaml.safe_load((work / "config/config.yaml").read_text())["canatar2022"]["layers"]
+    assert probes.layer_kinds(files[0]) == ["input"] + [f"module:{n}" for n in layers]
+    assert probes.read_layer_kernels(files[0], "module:conv11").shape == (48 + 32, 48 + 32)
+    t = io.read_csv(out / "fig1.csv")
+    assert len(t["config"]) == 4 * len(layers) and set(t["kept"]) == {1}
+    assert "layer" in pdf_keywords(out / "fig1.pdf")
+    assert "(0.806)" in (out / "table1.md").read_text()
+    claims = io.read_csv(out / "claims.csv", labels=("figure",))
+    assert len(claims["claim"]) == sum(len(m.claims(common_table)) for m, common_table in
+                                       ((fig1, t), (fig2, t), (fig6, t), (table1, io.read_csv(out / "table1.csv"))))

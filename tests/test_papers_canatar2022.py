@@ -137,8 +137,9 @@ def plan(**paper):
 def test_default_config_declares_48_runs_and_one_layer_kernel_file_each():
     p = plan()
     fig = next(f for f in p.figures if f.item == "canatar2022/fig1")
-    assert len(fig.inputs["metrics"]) == 48 and len(fig.inputs["kernels"]) == 48
+    assert len(fig.inputs["metrics"]) == 48 and len(fig.inputs["kernels"]) == 2 * 48  # a training, a test file
     assert len({lab["config"] for lab in fig.labels["kernels"]}) == 48
+    assert {lab["split"] for lab in fig.labels["kernels"]} == {"train", "test"}
     assert all(path.startswith("results/layer-kernels/") for path in fig.inputs["kernels"])
     (probe,) = p.probes.values()
     assert probe == {"modules": config_layers(), "pooling": "max"}
@@ -268,18 +269,22 @@ def table1_from(t):
     return {k: np.asarray(v) for k, v in cols.items()}
 
 
-def test_layer_measures_of_a_file_against_direct_cka(tmp_path):
+def test_layer_measures_of_the_files_against_direct_cka(tmp_path):
     model, x = toy_net(), torch.randn(12, 1, 12, 12)
     labels = np.arange(12) % 3
-    kernels = probes.layer_kernels(model, x, LAYERS[:3], pooling="max")
-    path = tmp_path / "k.h5"
-    probes.write_layer_kernels(path, kernels, meta={"n_train": 8}, arrays={"labels": labels})
-    m = common.layer_measures(path, LAYERS[:3])
-    k = kernels["module:block1.conv3"]
+    paths = {}
+    for split, rows in (("train", slice(0, 8)), ("test", slice(8, 12))):
+        paths[split] = tmp_path / f"{split}.h5"
+        probes.write_layer_kernels(paths[split], probes.layer_kernels(model, x[rows], LAYERS[:3], pooling="max"),
+                                   arrays={"labels": labels[rows]}, dtype=np.float32)
+    m = common.layer_measures(paths["train"], paths["test"], LAYERS[:3])
+    k = probes.layer_kernels(model, x, LAYERS[:3], pooling="max")
     y = np.eye(3)[labels]
-    assert m["cka_train"][1] == pytest.approx(analysis.cka(k[:8, :8], y[:8]))
-    assert m["cka_test"][1] == pytest.approx(analysis.cka(k[8:, 8:], y[8:]))
-    assert m["cka_input"][1] == pytest.approx(analysis.cka(k[:8, :8], kernels["input"][:8, :8]))
+    km = k["module:block1.conv3"]
+    assert m["cka_train"][1] == pytest.approx(analysis.cka(km[:8, :8], y[:8]), rel=1e-5)
+    assert m["cka_test"][1] == pytest.approx(analysis.cka(km[8:, 8:], y[8:]), rel=1e-5)
+    assert m["cka_input"][1] == pytest.approx(analysis.cka(km[:8, :8], k["input"][:8, :8]), rel=1e-5)
+    assert probes.read_layer_kernels(paths["train"], "input").dtype == np.float64  # stored float32
 
 
 # ---- the toy build through the workflow ------------------------------------------------------------
@@ -287,8 +292,8 @@ def test_layer_measures_of_a_file_against_direct_cka(tmp_path):
 
 @pytest.mark.workflow
 def test_toy_build_through_the_workflow(tmp_path):
-    """The test configuration's 4-run grid alone: every item, one layer-kernel file per run holding
-    every probed layer and the input kernel, and a scorecard line per claim."""
+    """The test configuration's 4-run grid alone: every item, layer-kernel files (training and test
+    samples) holding every probed layer and the input kernel, and a scorecard line per claim."""
     from ntkrepro import io
     from workflow_helpers import copy_workflow, pdf_keywords, snakemake
 
@@ -297,10 +302,10 @@ def test_toy_build_through_the_workflow(tmp_path):
     snakemake(work, "canatar2022", "--configfile", ".test/config.yaml", "only.yaml")
     out = work / "figures/canatar2022"
     files = sorted((work / "results/layer-kernels").rglob("*.h5"))
-    assert len(files) == 4
+    assert len(files) == 2 * 4  # the training and the test samples of each run's final state
     layers = yaml.safe_load((work / "config/config.yaml").read_text())["canatar2022"]["layers"]
     assert probes.layer_kinds(files[0]) == ["input"] + [f"module:{n}" for n in layers]
-    assert probes.read_layer_kernels(files[0], "module:conv11").shape == (48 + 32, 48 + 32)
+    assert {probes.read_layer_kernels(f, "module:conv11").shape for f in files} == {(48, 48), (32, 32)}
     t = io.read_csv(out / "fig1.csv")
     assert len(t["config"]) == 4 * len(layers) and set(t["kept"]) == {1}
     assert "layer" in pdf_keywords(out / "fig1.pdf")

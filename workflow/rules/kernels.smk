@@ -72,6 +72,7 @@ rule layer_kernels:
     threads: JOBS.layer_kernels
     params:
         probe=lambda w: PLAN.probes[w.probe],
+        dtype=config["kernel"]["dtype"],
         compute=JOBS.params(JOBS.layer_kernels),
         model=state_model,
         code=code_version("layer_kernels.py"),

@@ -22,6 +22,7 @@ def main(snakemake, log):
         meta={"model_file": str(model_file), "samples": snakemake.wildcards.samples,
               "split": snakemake.wildcards.split, "n_train": int((ids < data.n_train).sum()), **probe},
         arrays={"labels": labels.numpy(), "sample_ids": ids.numpy()},
+        dtype=snakemake.params.dtype,
     )
     log.info(f"wrote {snakemake.output[0]}: {len(kernels)} kernels of {len(x)} samples")
 

@@ -105,9 +105,10 @@ def _gram(f: torch.Tensor) -> np.ndarray:
 
 
 def write_layer_kernels(path: str | Path, kernels: dict[str, np.ndarray], *, meta: dict | None = None,
-                        arrays: dict[str, np.ndarray] | None = None) -> None:
-    """Every kernel of ``kernels`` (name -> (m, m)) in one HDF5 file, with ``arrays`` (e.g. the samples'
-    labels) and ``meta`` (JSON-able attributes) beside them; written to a temporary name, then moved."""
+                        arrays: dict[str, np.ndarray] | None = None, dtype=np.float64) -> None:
+    """Every kernel of ``kernels`` (name -> (m, m)) in one HDF5 file, stored as ``dtype``, with ``arrays``
+    (e.g. the samples' labels) and ``meta`` (JSON-able attributes) beside them; written to a temporary
+    name, then moved. Read back, every kernel is float64."""
     path = Path(path)
     sizes = {k.shape for k in kernels.values()}
     if len(sizes) != 1 or any(len(s) != 2 or s[0] != s[1] for s in sizes):
@@ -120,7 +121,7 @@ def write_layer_kernels(path: str | Path, kernels: dict[str, np.ndarray], *, met
         h5.attrs["kinds"] = json.dumps(list(kernels))
         group = h5.create_group("kernels")
         for i, (name, k) in enumerate(kernels.items()):
-            ds = group.create_dataset(str(i), data=np.asarray(k, dtype=np.float64))
+            ds = group.create_dataset(str(i), data=np.asarray(k, dtype=dtype))
             ds.attrs["kind"] = name
         for name, a in (arrays or {}).items():
             h5.create_dataset(f"arrays/{name}", data=a)
@@ -147,7 +148,7 @@ def read_layer_kernels(path: str | Path, kind: str) -> np.ndarray:
         kinds = json.loads(h5.attrs["kinds"])
         if kind not in kinds:
             raise KeyError(f"{path} holds no kernel {kind!r} (it holds: {', '.join(kinds)})")
-        return h5["kernels"][str(kinds.index(kind))][()]
+        return h5["kernels"][str(kinds.index(kind))][()].astype(np.float64)
 
 
 def read_layer_arrays(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:

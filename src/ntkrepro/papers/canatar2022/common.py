@@ -103,7 +103,8 @@ def sizes(ctx) -> tuple[int, int, int]:
 
 
 def grid_needs(ctx, epochs=("final",)) -> Needs:
-    """Every configuration's metrics and its layer kernels at ``epochs``, with the measures' parameters."""
+    """Every configuration's metrics and its layer kernels at ``epochs`` (one file of the training
+    samples, one of the test samples: the blocks CKA reads), with the measures' parameters."""
     metrics, kernels = [], []
     for c in configs(ctx):
         run = run_of(ctx, c)
@@ -111,8 +112,10 @@ def grid_needs(ctx, epochs=("final",)) -> Needs:
         metrics.append((label, Metrics(run)))
         for e in epochs:
             state = State(run.dataset, run.model, run.seed, run, e)
-            kernels.append(({**label, "epoch": e}, LayerKernels(state, tuple(ctx.paper["layers"]),
-                                                                 ctx.paper["pooling"], samples_task(ctx), "all")))
+            for split in ("train", "test"):
+                kernels.append(({**label, "epoch": e, "split": split},
+                                LayerKernels(state, tuple(ctx.paper["layers"]), ctx.paper["pooling"],
+                                             samples_task(ctx), split)))
     return Needs({"metrics": metrics, "kernels": kernels},
                  {"threshold": ctx.paper["train_accuracy_threshold"], "layers": list(ctx.paper["layers"])})
 
@@ -131,21 +134,22 @@ def final_row(path: str) -> dict:
     return {k: v[-1] for k, v in t.items()}
 
 
-def layer_measures(path: str, layers: list[str]) -> dict:
-    """CKA of each layer's kernel with the target kernel (training block, test block) and with the
-    input kernel (training block), float64 from the file's kernels."""
-    arrays, meta = probes.read_layer_arrays(path)
-    labels, n_train = arrays["labels"], meta["n_train"]
-    classes = int(labels.max()) + 1
-    onehot = np.eye(classes)[labels]
-    tr, te = slice(0, n_train), slice(n_train, len(labels))
-    kx = probes.read_layer_kernels(path, probes.INPUT)
-    out = {"cka_train": [], "cka_test": [], "cka_input": [], "classes": classes}
+def layer_measures(train: str, test: str, layers: list[str]) -> dict:
+    """CKA of each layer's kernel with the target kernel (the training file, the test file) and with
+    the input kernel (the training file), float64 from the files' kernels."""
+    out = {"cka_train": [], "cka_test": [], "cka_input": []}
+    onehot = {}
+    for key, path in (("train", train), ("test", test)):
+        labels = probes.read_layer_arrays(path)[0]["labels"]
+        onehot[key] = np.eye(int(labels.max()) + 1)[labels]
+    classes = max(y.shape[1] for y in onehot.values())
+    onehot = {k: np.pad(y, ((0, 0), (0, classes - y.shape[1]))) for k, y in onehot.items()}
+    kx = probes.read_layer_kernels(train, probes.INPUT)
     for name in layers:
-        k = probes.read_layer_kernels(path, f"module:{name}")
-        out["cka_train"].append(cka(k[tr, tr], onehot[tr]))
-        out["cka_test"].append(cka(k[te, te], onehot[te]))
-        out["cka_input"].append(cka(k[tr, tr], kx[tr, tr]))
+        k = probes.read_layer_kernels(train, f"module:{name}")
+        out["cka_train"].append(cka(k, onehot["train"]))
+        out["cka_input"].append(cka(k, kx))
+        out["cka_test"].append(cka(probes.read_layer_kernels(test, f"module:{name}"), onehot["test"]))
     return out
 
 
@@ -164,9 +168,12 @@ def grid_table(inputs, params) -> dict:
     final = {lab["config"]: final_row(path) for lab, path in inputs["metrics"]}
     cols = {k: [] for k in ("config", *AXES, "train_loss", "test_loss", "train_accuracy", "test_accuracy", "kept",
                             "layer", "module", "cka_train", "cka_test", "cka_input")}
+    files: dict[str, dict] = {}
     for lab, path in inputs["kernels"]:
-        f = final[lab["config"]]
-        m = layer_measures(path, layers)
+        files.setdefault(lab["config"], {"label": lab})[lab["split"]] = path
+    for name, entry in files.items():
+        lab, f = entry["label"], final[name]
+        m = layer_measures(entry["train"], entry["test"], layers)
         kept = bool(select([f["train_accuracy"]], params["threshold"])[0])
         for i, name in enumerate(layers):
             for a in AXES:

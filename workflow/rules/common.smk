@@ -102,6 +102,7 @@ wildcard_constraints:
     others=rf"(?:{alternatives(kernel_kinds.KINDS)})(?:\+(?:{alternatives(kernel_kinds.KINDS)}))*",
     labels=ntk_tasks.wildcard_pattern(),
     state=paths.STATE,
+    probe=alternatives(PLAN.probes) or "[^/]+",
     item=alternatives(f.item for f in PLAN.figures),
     scorecard=alternatives(PLAN.claims_item(p) for p in PLAN.papers),
 

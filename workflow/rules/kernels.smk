@@ -73,3 +73,27 @@ rule outputs:
         code=code_version("outputs.py"),
     script:
         "../scripts/outputs.py"
+
+
+# Every probed module's feature kernel (and the input kernel) of one network state, from one pass,
+# in one file.
+rule layer_kernels:
+    input:
+        unpack(state_files),
+        data=paths.DATA,
+        samples=samples_task_file,
+    output:
+        paths.LAYER_KERNELS,
+    log:
+        paths.LAYER_KERNELS_LOG,
+    conda:
+        "../../envs/ntkrepro.yaml"
+    threads: JOBS.layer_kernels
+    params:
+        probe=lambda w: PLAN.probes[w.probe],
+        dtype=config["kernel"]["dtype"],
+        compute=JOBS.params(JOBS.layer_kernels),
+        model=state_model,
+        code=code_version("layer_kernels.py"),
+    script:
+        "../scripts/layer_kernels.py"

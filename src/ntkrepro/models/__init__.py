@@ -18,7 +18,7 @@ from .init import INITIALIZATIONS, initialize
 from .registry import ARCHITECTURES, COMMON_OPTIONS, Architecture, register
 
 # importing the architecture modules registers them
-from . import alexnet, lenet, lenet5, mlp, ntk_parameterized, resnet, vgg  # noqa: E402,F401
+from . import alexnet, lenet, lenet5, mlp, ntk_parameterized, rescnn, resnet, vgg  # noqa: E402,F401
 
 __all__ = [
     "ARCHITECTURES", "COMMON_OPTIONS", "INITIALIZATIONS", "Architecture", "register", "build_model", "initialize",

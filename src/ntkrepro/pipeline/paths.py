@@ -6,6 +6,7 @@ the run plan and the tests. Wildcards carry identity; everything else reaches a 
 {task}     a task name (ntkrepro.tasks);    {form}: network | linearized | unbiased-e<epoch>
 {samples}  the task whose samples a kernel is on (``classes``: the whole dataset); {split}: all | train | test
 {kernel}   a kind of kernel (ntkrepro.pipeline.kernel_kinds);    {epoch}: an integer, or ``final``
+{probe}    a set of probed modules and their pooling (``Plan.probes``), whose layer kernels share a file
 {state}    ``init`` (θ0), or ``{task}/{recipe}/{form}/epoch{epoch}`` (a run's checkpoint); the run plan
            records which state each names (``Plan.state``), so no path is parsed back into fields
 """
@@ -40,6 +41,8 @@ SPECTRUM = "results/spectra/" + ON_STATE + ".h5"
 ALIGNMENT = "results/alignment/" + ON_STATE + ".csv"
 EIGENVALUES = "results/eigenvalues/" + ON_STATE + ".csv"
 REGRESSION = "results/regression/" + ON_STATE + "/{labels}.csv"
+LAYER_KERNELS = "results/layer-kernels/" + SAMPLES + "/{state}/{probe}.h5"
+LAYER_KERNELS_LOG = "logs/layer_kernels/" + SAMPLES + "/{state}/{probe}.log"
 EVALUATION = "results/evaluation/" + ON_STATE + "/{labels}~{others}.csv"
 OUTPUTS = "results/outputs/" + SAMPLES + "/{state}.pt"  # a state's outputs f(x) on the samples
 OUTPUTS_LOG = "logs/outputs/" + SAMPLES + "/{state}.log"

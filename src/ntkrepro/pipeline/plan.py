@@ -5,12 +5,15 @@ derive from them), and the targets. Rules look every wildcard up here; nothing h
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from types import ModuleType
 
 from .. import data, tasks
 from ..errors import ConfigError
+from ..ntk.probes import POOLINGS
 from ..training import FINAL, Recipe
 from . import paths
 from .requests import Kernel, Run, State
@@ -67,6 +70,7 @@ class Plan:
         self.recipes = {name: dict(spec) for name, spec in config["recipes"].items()}
         self._epochs: dict[Run, set] = {}
         self._states: dict[tuple, State] = {}  # (dataset, model, seed, state name) -> the checkpoint
+        self.probes: dict[str, dict] = {}  # a {probe} name -> {"modules": [...], "pooling": ...}
         self.origins: dict[str, set[str]] = {}  # a task -> the config keys that asked for it
         self.figures: list[PlannedFigure] = []
         for key, paper in self.papers.items():
@@ -159,6 +163,19 @@ class Plan:
         state = State(s.dataset, s.model, s.seed, s.run, epoch)
         self._states[(s.dataset, s.model, s.seed, state.name)] = state
         return Kernel(state, kernel.samples, kernel.split, kernel.kind)
+
+    def probe(self, modules, pooling: str) -> str:
+        """The name of a set of probed modules with their pooling (the ``{probe}`` wildcard), recorded."""
+        modules = list(modules)
+        if not modules or len(set(modules)) != len(modules) or not all(isinstance(m, str) and m for m in modules):
+            raise ConfigError(f"probed modules must be distinct non-empty module names; got {modules!r}")
+        if pooling not in POOLINGS:
+            raise ConfigError(f"unknown pooling {pooling!r} of probed modules ({' | '.join(POOLINGS)})")
+        spec = {"modules": modules, "pooling": pooling}
+        digest = hashlib.sha256(json.dumps(spec).encode()).hexdigest()[:10]
+        name = f"{pooling}-{len(modules)}-{digest}"
+        self.probes[name] = spec
+        return name
 
     def need_run(self, run: Run, epoch=None) -> None:
         """Record that ``run`` is trained (keeping its parameters after ``epoch``)."""

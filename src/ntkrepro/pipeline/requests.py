@@ -106,6 +106,24 @@ class Outputs:
 
 
 @dataclass(frozen=True)
+class LayerKernels:
+    """The feature kernels of the named ``modules`` of a network state (each module's output pooled to
+    a vector by ``pooling``: none | mean | max) and the input kernel, on the ``split`` samples of the
+    task ``samples``, from one pass, in one file (``ntkrepro.ntk.probes``; kinds ``module:<name>``)."""
+
+    state: State
+    modules: tuple[str, ...]
+    pooling: str = "none"
+    samples: str = "classes"
+    split: str = "all"
+
+    def path(self, plan) -> str:
+        """The file this request names (recording in ``plan`` what it implies)."""
+        probe = plan.probe(self.modules, self.pooling)
+        return plan.canonical(Kernel(self.state, self.samples, self.split)).file(paths.LAYER_KERNELS, probe=probe)
+
+
+@dataclass(frozen=True)
 class Spectrum:
     """The top eigenpairs of a kernel (``spectrum.k`` of them)."""
 

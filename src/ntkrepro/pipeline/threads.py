@@ -69,6 +69,14 @@ class JobThreads:
         return resources.gram_flops(forward, n_params, m, rows)
 
     @_by_size
+    def layer_kernels(self, wildcards) -> float:
+        """One forward pass over the samples, and per probed module a Gram matrix of its features
+        (counted as 2 m² FLOPs per feature entry, at one entry per module: a lower bound)."""
+        forward, _, _ = self.network(wildcards.model, wildcards.dataset)
+        m = self.plan.sample_count(wildcards.dataset, wildcards.samples, wildcards.split)
+        return forward * m + 2.0 * m * m * len(self.plan.probes[wildcards.probe]["modules"])
+
+    @_by_size
     def eigendecompose(self, wildcards) -> float:
         return resources.eigendecompose_flops(self.plan.sample_count(wildcards.dataset, wildcards.samples, wildcards.split), self._k)
 

@@ -3,12 +3,16 @@ back as the plot rule reads it), is drawn in the house style, keeps its texts in
 its legends apart."""
 
 import io as bytes_io
+import tempfile
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
+import test_papers_canatar2022 as canatar_tests
 import test_papers_long2021 as long_tests
 import test_papers_ortiz2021 as ortiz_tests
 import test_papers_samarin2022 as samarin_tests
+import test_papers_vyas2022 as vyas_tests
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.legend import Legend
 from matplotlib.text import Text
@@ -62,6 +66,21 @@ TABLES = {
     ("samarin2022", "table1"): lambda: samarin_tests.binary_columns(samarin_tests.table1.PAPER),
     ("samarin2022", "table2"): lambda: samarin_tests.binary_columns(samarin_tests.table2.PAPER,
                                                                     samarin_tests.table1.PAPER),
+}
+
+def scratch() -> Path:
+    """A folder for the tables the Vyas builders write and read back as CSV."""
+    return Path(tempfile.mkdtemp(prefix="figure-table-"))
+
+
+TABLES |= {
+    ("vyas2022", "fig1"): lambda: vyas_tests.fig1_table(scratch(), 0.5, 0.2),
+    ("vyas2022", "fig2"): lambda: vyas_tests.fig2_table(scratch(), 0.5, (0.1, 0.2, 0.28), -0.5),
+    ("vyas2022", "fig3"): lambda: vyas_tests.fig3_table(scratch()),
+    ("vyas2022", "fig4"): lambda: vyas_tests.fig4_table(scratch(), (0.4, 0.3, 0.25, 0.1, 0.0),
+                                                        (0.3, 0.25, 0.2, 0.15, 0.1), 0.5),
+    **{("canatar2022", f"fig{n}"): canatar_tests.holding for n in (1, 2, 6)},
+    ("canatar2022", "table1"): lambda: canatar_tests.table1_from(canatar_tests.holding()),
 }
 FIGURES = [(key, name) for key, paper in PAPERS.items() for name in paper.figures]
 

@@ -32,6 +32,18 @@ def merged(path):
     return config
 
 
+def edited(path, **edits):
+    """``merged(path)`` with dotted keys set: ``edited(p, **{"a.b": 1})`` sets config["a"]["b"] = 1."""
+    config = merged(path)
+    for key, value in edits.items():
+        node = config
+        *parents, last = key.split(".")
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[last] = value
+    return config
+
+
 def valid(config):
     cfg.validate(config, SCHEMA)
     Plan(config, PAPERS)  # the figures check their own sections when the plan is made

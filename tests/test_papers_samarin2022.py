@@ -26,7 +26,7 @@ from ntkrepro.papers import load_all
 from ntkrepro.papers.samarin2022 import accuracy, fig2, fig3, fig4, fig5, fig6, fig7, jacobian_spectra, table1, table2
 from ntkrepro.pipeline.plan import Plan
 
-from test_config import ROOT, SCHEMA, merged
+from test_config import ROOT, SCHEMA, edited, merged
 
 PAPERS = load_all()
 CLAIM_MODULES = {"fig2": fig2, "fig3": fig3, "fig4": fig4, "fig5": fig5, "fig6": fig6, "fig7": fig7,
@@ -505,14 +505,7 @@ def test_paper_config_has_the_papers_scale():
 
 
 def with_samarin(**edits):
-    config = merged("config/config.yaml")
-    for key, value in edits.items():
-        node = config
-        *path, last = key.split(".")
-        for p in path:
-            node = node.setdefault(p, {})
-        node[last] = value
-    return config
+    return edited("config/config.yaml", **edits)
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,6 @@ columns, every claim's verdict on hand-made tables where it holds and where it f
 configurations' plans, bad configurations named by their key, and the paper's four figures built
 through the workflow on toy data (values recomputed from the files it wrote)."""
 
-import copy
-
 import numpy as np
 import pytest
 import torch
@@ -19,7 +17,7 @@ from ntkrepro.papers.vyas2022 import common, fig1, fig2, fig3, fig4
 from ntkrepro.papers.vyas2022.common import ENTK, INFINITE, NETWORK
 from ntkrepro.pipeline.plan import Plan
 
-from test_config import ROOT, SCHEMA, merged
+from test_config import ROOT, SCHEMA, edited, merged
 
 PAPERS = load_all()
 SEEDS = (0, 1, 2)
@@ -243,14 +241,7 @@ def test_every_configuration_plans_the_four_figures(path):
 
 
 def with_vyas(**edits):
-    config = copy.deepcopy(merged("config/config.yaml"))
-    for key, value in edits.items():
-        node = config
-        *path, last = key.split(".")
-        for p in path:
-            node = node.setdefault(p, {})
-        node[last] = value
-    return config
+    return edited("config/config.yaml", **edits)
 
 
 @pytest.mark.parametrize(
